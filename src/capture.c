@@ -1,0 +1,783 @@
+/* capture: stage 1 of the pipeline. Input: capture files (pcap, pcapng,
+ * "-" for stdin); output: struct sf_frame, one at a time, merged across
+ * files by timestamp and filtered by BPF. We parse the file formats
+ * ourselves - streaming, every length checked before use - because
+ * libpcap 1.10 refuses pcapng files whose interfaces use different link
+ * types; libpcap still compiles and runs the filters (pcap_open_dead +
+ * pcap_offline_filter), one program per link type. Formats: pcap
+ * (wiki.wireshark.org/Development/LibpcapFileFormat) and pcapng
+ * (draft-ietf-opsawg-pcapng). */
+
+#include "synfin/capture.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "synfin/cursor.h"
+
+#define MAX_CAPLEN 262144u              /* libpcap's MAXIMUM_SNAPLEN */
+#define MAX_BLOCK (16u * 1024 * 1024)   /* libpcap's pcapng block cap */
+#define IOBUF_SIZE (1u << 20)
+#define SF_DLT_EN10MB_ 1                /* DLT_EN10MB */
+
+enum fmt { FMT_PCAP, FMT_PCAPNG };
+
+struct iface {
+    int dlt;
+    uint32_t snaplen;
+    bool pow2;          /* if_tsresol: 2^-exp instead of 10^-exp */
+    uint8_t exp;
+    int64_t tsoffset;   /* if_tsoffset, seconds */
+};
+
+struct source {
+    const char *path;
+    int fd;
+    bool owns_fd;
+    uint8_t *rbuf;      /* read buffer: records are parsed in place */
+    size_t rcap, rpos, rlen;
+    bool rdeof;
+    int rerrno;         /* errno of a failed read, 0 if none */
+    uint64_t size;      /* regular files; 0 = unknown */
+    uint64_t offset;    /* bytes consumed */
+    enum fmt fmt;
+    bool swapped;       /* file byte order differs from little-endian read */
+    /* pcap */
+    bool nano;
+    int dlt;
+    uint32_t snaplen;
+    /* pcapng */
+    struct iface *ifs;
+    size_t nifs;
+    /* current record */
+    const uint8_t *buf; /* block body being parsed (points into rbuf) */
+    struct sf_frame cur;
+    bool have;          /* cur holds an unread frame */
+    bool eof;
+    uint64_t records;
+};
+
+struct filter_prog {
+    int dlt;
+    struct bpf_program prog;
+};
+
+struct sf_capture {
+    struct source *src;
+    size_t nsrc;
+    const char *filter;
+    struct filter_prog *progs;
+    size_t nprogs;
+    struct source *last;    /* returned last time: refill before use */
+    uint64_t frames;        /* read from files */
+    uint64_t number;        /* returned */
+    int err;                /* sticky */
+    char errmsg[SF_ERRBUF_SIZE];
+};
+
+/* ---- low-level reads ---- */
+
+/* Makes n bytes available at rbuf + rpos, reading more as needed, and
+ * consumes them: *out points at them until the next take(). Returns how
+ * many are available (fewer than n only at end of file or on a read
+ * error, which sets rerrno). Records are returned in place, so a packet
+ * costs no copy (the floor of a read loop, as a big stdio buffer gives). */
+static size_t take(struct source *s, size_t n, const uint8_t **out)
+{
+    if (s->rlen - s->rpos < n) {
+        if (s->rpos) {
+            memmove(s->rbuf, s->rbuf + s->rpos, s->rlen - s->rpos);
+            s->rlen -= s->rpos;
+            s->rpos = 0;
+        }
+        if (n > s->rcap) {
+            size_t cap = s->rcap;
+            while (cap < n)
+                cap *= 2;
+            s->rbuf = sf_xrealloc(s->rbuf, cap);
+            s->rcap = cap;
+        }
+        while (s->rlen < n && !s->rdeof) {
+            ssize_t got = read(s->fd, s->rbuf + s->rlen, s->rcap - s->rlen);
+            if (got > 0) {
+                s->rlen += (size_t)got;
+            } else if (got == 0) {
+                s->rdeof = true;
+            } else if (errno != EINTR) {
+                s->rerrno = errno;
+                s->rdeof = true;
+            }
+        }
+    }
+    size_t avail = s->rlen - s->rpos;
+    if (avail > n)
+        avail = n;
+    *out = s->rbuf + s->rpos;
+    s->rpos += avail;
+    s->offset += avail;
+    return avail;
+}
+
+static int io_error(struct source *s, char *errbuf)
+{
+    sf_errbuf_set(errbuf, "%s: read error: %s", s->path, strerror(s->rerrno));
+    return SF_ERR_IO;
+}
+
+static uint32_t get32(const struct source *s, const uint8_t *p)
+{
+    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+                 (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    if (s->swapped)
+        v = (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) |
+            (v << 24);
+    return v;
+}
+
+static uint16_t get16(const struct source *s, const uint8_t *p)
+{
+    uint16_t v = (uint16_t)(p[0] | p[1] << 8);
+    if (s->swapped)
+        v = (uint16_t)(v >> 8 | v << 8);
+    return v;
+}
+
+/* pcap LINKTYPE_ values that differ from DLT_ values (pcap-common.c). */
+static int linktype_to_dlt(uint32_t lt)
+{
+    switch (lt) {
+    case 101:
+        return 12;              /* LINKTYPE_RAW -> DLT_RAW */
+    default:
+        return (int)lt;
+    }
+}
+
+/* ---- pcap ---- */
+
+static int pcap_header(struct source *s, const uint8_t *h, char *errbuf)
+{
+    /* magic already identified; h holds the 24-byte file header */
+    uint16_t major = get16(s, h + 4);
+    if (major != 2) {
+        sf_errbuf_set(errbuf, "%s: unsupported pcap version %u", s->path,
+                      major);
+        return SF_ERR_FORMAT;
+    }
+    s->snaplen = get32(s, h + 16);
+    if (s->snaplen == 0 || s->snaplen > MAX_CAPLEN)
+        s->snaplen = MAX_CAPLEN;        /* as libpcap does */
+    s->dlt = linktype_to_dlt(get32(s, h + 20) & 0x03ffffff);
+    return 0;
+}
+
+static int pcap_next_rec(struct source *s, char *errbuf)
+{
+    const uint8_t *h;
+    size_t got = take(s, 16, &h);
+    if (s->rerrno)
+        return io_error(s, errbuf);
+    if (got == 0) {
+        s->eof = true;
+        return 0;
+    }
+    if (got < 16) {
+        sf_errbuf_set(errbuf, "%s: truncated capture: file ends inside the "
+                      "record header of packet %" PRIu64, s->path,
+                      s->records + 1);
+        return SF_ERR_TRUNCATED;
+    }
+    uint32_t sec = get32(s, h), frac = get32(s, h + 4);
+    uint32_t caplen = get32(s, h + 8), len = get32(s, h + 12);
+    if (caplen > MAX_CAPLEN) {
+        sf_errbuf_set(errbuf, "%s: packet %" PRIu64 ": capture length %u "
+                      "is bigger than the maximum of %u (corrupt file?)",
+                      s->path, s->records + 1, caplen, MAX_CAPLEN);
+        return SF_ERR_FORMAT;
+    }
+    const uint8_t *data;
+    got = take(s, caplen, &data);
+    if (s->rerrno)
+        return io_error(s, errbuf);
+    if (got < caplen) {
+        sf_errbuf_set(errbuf, "%s: truncated capture: file ends inside the "
+                      "data of packet %" PRIu64 " (%zu of %u bytes)",
+                      s->path, s->records + 1, got, caplen);
+        return SF_ERR_TRUNCATED;
+    }
+    s->records++;
+    /* libpcap reads the whole record but cuts caplen to the snaplen */
+    if (caplen > s->snaplen)
+        caplen = s->snaplen;
+    s->cur.dlt = s->dlt;
+    s->cur.ts_sec = sec;
+    s->cur.ts_nsec = s->nano ? frac : frac * 1000u;
+    s->cur.caplen = caplen;
+    s->cur.wirelen = len;
+    s->cur.data = data;
+    s->have = true;
+    return 0;
+}
+
+/* ---- pcapng ---- */
+
+#define BT_SHB 0x0a0d0d0au
+#define BT_IDB 0x00000001u
+#define BT_OPB 0x00000002u
+#define BT_SPB 0x00000003u
+#define BT_EPB 0x00000006u
+
+static void ng_timestamp(const struct iface *ifc, uint64_t ts, int64_t *sec,
+                         uint32_t *nsec)
+{
+    uint64_t per_sec, frac;
+    if (ifc->pow2) {
+        uint8_t e = ifc->exp > 63 ? 63 : ifc->exp;
+        *sec = (int64_t)(ts >> e);
+        frac = ts & ((1ull << e) - 1);
+        if (e > 34) {                   /* keep frac * 1e9 below 2^64 */
+            frac >>= e - 34;
+            e = 34;
+        }
+        *nsec = (uint32_t)((frac * 1000000000ull) >> e);
+    } else {
+        uint8_t e = ifc->exp > 19 ? 19 : ifc->exp;
+        per_sec = 1;
+        for (uint8_t i = 0; i < e; i++)
+            per_sec *= 10;
+        *sec = (int64_t)(ts / per_sec);
+        frac = ts % per_sec;
+        if (e <= 9) {
+            for (uint8_t i = e; i < 9; i++)
+                frac *= 10;
+        } else {
+            for (uint8_t i = 9; i < e; i++)
+                frac /= 10;
+        }
+        *nsec = (uint32_t)frac;
+    }
+    *sec += ifc->tsoffset;
+}
+
+static int ng_idb(struct source *s, struct sf_cursor *c, char *errbuf)
+{
+    if (sf_cur_left(c) < 8) {
+        sf_errbuf_set(errbuf, "%s: interface description block too short",
+                      s->path);
+        return SF_ERR_FORMAT;
+    }
+    struct iface ifc = { .exp = 6 };
+    const uint8_t *b = sf_cur_ptr(c);
+    ifc.dlt = linktype_to_dlt(get16(s, b));
+    ifc.snaplen = get32(s, b + 4);
+    if (ifc.snaplen == 0 || ifc.snaplen > MAX_CAPLEN)
+        ifc.snaplen = MAX_CAPLEN;
+    sf_cur_skip(c, 8);
+    /* options: code(2) length(2) value padded to 4 */
+    while (sf_cur_left(c) >= 4) {
+        const uint8_t *o = sf_cur_ptr(c);
+        uint16_t code = get16(s, o), olen = get16(s, o + 2);
+        sf_cur_skip(c, 4);
+        size_t padded = ((size_t)olen + 3) & ~(size_t)3;
+        if (code == 0 || padded > sf_cur_left(c))
+            break;                      /* opt_endofopt, or bad: ignore */
+        const uint8_t *v = sf_cur_ptr(c);
+        if (code == 9 && olen == 1) {           /* if_tsresol */
+            ifc.pow2 = (v[0] & 0x80) != 0;
+            ifc.exp = v[0] & 0x7f;
+        } else if (code == 14 && olen == 8) {   /* if_tsoffset */
+            uint64_t lo = get32(s, v), hi = get32(s, v + 4);
+            ifc.tsoffset = (int64_t)(s->swapped ? (lo << 32 | hi)
+                                                : (hi << 32 | lo));
+        }
+        sf_cur_skip(c, padded);
+    }
+    if (s->nifs >= 65536) {
+        sf_errbuf_set(errbuf, "%s: too many interfaces", s->path);
+        return SF_ERR_FORMAT;
+    }
+    s->ifs = sf_xrealloc(s->ifs, (s->nifs + 1) * sizeof(*s->ifs));
+    s->ifs[s->nifs++] = ifc;
+    return 0;
+}
+
+/* Reads the block body after an 8-byte block header; the trailing length
+ * must repeat the leading one. */
+static int ng_block_body(struct source *s, uint32_t type, uint32_t total,
+                         char *errbuf)
+{
+    if (total < 12 || total % 4 != 0 || total > MAX_BLOCK) {
+        sf_errbuf_set(errbuf, "%s: corrupt pcapng: block of type 0x%08x has "
+                      "bad length %u (after packet %" PRIu64 ")", s->path,
+                      type, total, s->records);
+        return SF_ERR_FORMAT;
+    }
+    size_t body = total - 8;
+    size_t got = take(s, body, &s->buf);
+    if (s->rerrno)
+        return io_error(s, errbuf);
+    if (got < body) {
+        sf_errbuf_set(errbuf, "%s: truncated capture: file ends inside a "
+                      "pcapng block (after packet %" PRIu64 ")", s->path,
+                      s->records);
+        return SF_ERR_TRUNCATED;
+    }
+    if (get32(s, s->buf + body - 4) != total) {
+        sf_errbuf_set(errbuf, "%s: corrupt pcapng: block lengths disagree "
+                      "(after packet %" PRIu64 ")", s->path, s->records);
+        return SF_ERR_FORMAT;
+    }
+    return 0;
+}
+
+static int ng_shb(struct source *s, const uint8_t *bom, char *errbuf)
+{
+    uint32_t magic = (uint32_t)bom[0] | (uint32_t)bom[1] << 8 |
+                     (uint32_t)bom[2] << 16 | (uint32_t)bom[3] << 24;
+    if (magic == 0x1a2b3c4du)
+        s->swapped = false;
+    else if (magic == 0x4d3c2b1au)
+        s->swapped = true;
+    else {
+        sf_errbuf_set(errbuf, "%s: corrupt pcapng: bad byte-order magic",
+                      s->path);
+        return SF_ERR_FORMAT;
+    }
+    free(s->ifs);                       /* a new section: new interfaces */
+    s->ifs = NULL;
+    s->nifs = 0;
+    return 0;
+}
+
+/* s->buf holds the block body (after the 8-byte header), `body` bytes. */
+static int ng_packet(struct source *s, uint32_t type, size_t body,
+                     char *errbuf)
+{
+    uint32_t ifid, caplen, len;
+    uint64_t ts = 0;
+    size_t data_off;
+    const uint8_t *b = s->buf;
+    if (type == BT_EPB || type == BT_OPB) {
+        if (type == BT_EPB) {
+            ifid = get32(s, b);
+        } else {
+            ifid = get16(s, b);
+        }
+        ts = (uint64_t)get32(s, b + 4) << 32 | get32(s, b + 8);
+        caplen = get32(s, b + 12);
+        len = get32(s, b + 16);
+        data_off = 20;
+    } else {                            /* SPB: interface 0, no time */
+        ifid = 0;
+        len = get32(s, b);
+        caplen = len;
+        data_off = 4;
+    }
+    if (ifid >= s->nifs) {
+        sf_errbuf_set(errbuf, "%s: corrupt pcapng: packet %" PRIu64 " names "
+                      "interface %u, but only %zu are described", s->path,
+                      s->records + 1, ifid, s->nifs);
+        return SF_ERR_FORMAT;
+    }
+    const struct iface *ifc = &s->ifs[ifid];
+    size_t room = body - 4 - data_off;  /* minus trailing length */
+    if (type == BT_SPB && caplen > room)
+        caplen = (uint32_t)room;
+    if (type == BT_SPB && caplen > ifc->snaplen)
+        caplen = ifc->snaplen;
+    if (caplen > room) {
+        sf_errbuf_set(errbuf, "%s: corrupt pcapng: packet %" PRIu64 " claims "
+                      "%u captured bytes in a %zu-byte block", s->path,
+                      s->records + 1, caplen, body + 8);
+        return SF_ERR_FORMAT;
+    }
+    if (caplen > MAX_CAPLEN) {
+        sf_errbuf_set(errbuf, "%s: packet %" PRIu64 ": capture length %u "
+                      "is bigger than the maximum of %u (corrupt file?)",
+                      s->path, s->records + 1, caplen, MAX_CAPLEN);
+        return SF_ERR_FORMAT;
+    }
+    s->records++;
+    if (caplen > ifc->snaplen)
+        caplen = ifc->snaplen;
+    s->cur.dlt = ifc->dlt;
+    if (type == BT_SPB) {
+        s->cur.ts_sec = 0;
+        s->cur.ts_nsec = 0;
+    } else {
+        ng_timestamp(ifc, ts, &s->cur.ts_sec, &s->cur.ts_nsec);
+    }
+    s->cur.caplen = caplen;
+    s->cur.wirelen = len;
+    s->cur.data = b + data_off;
+    s->have = true;
+    return 0;
+}
+
+/* The rest of a section header block whose type and total length were
+ * read: byte-order magic first (it tells how to read the length), then
+ * version, section length and options, skipped. */
+static int ng_section(struct source *s, const uint8_t *lenb, char *errbuf)
+{
+    const uint8_t *bom;
+    if (take(s, 4, &bom) < 4) {
+        if (s->rerrno)
+            return io_error(s, errbuf);
+        sf_errbuf_set(errbuf, "%s: truncated capture: file ends inside a "
+                      "section header", s->path);
+        return SF_ERR_TRUNCATED;
+    }
+    int err = ng_shb(s, bom, errbuf);
+    if (err)
+        return err;
+    uint32_t total = get32(s, lenb);
+    if (total < 28 || total % 4 != 0 || total > MAX_BLOCK) {
+        sf_errbuf_set(errbuf, "%s: corrupt pcapng: section header has bad "
+                      "length %u", s->path, total);
+        return SF_ERR_FORMAT;
+    }
+    size_t rest = total - 12;
+    const uint8_t *body;
+    if (take(s, rest, &body) < rest) {
+        if (s->rerrno)
+            return io_error(s, errbuf);
+        sf_errbuf_set(errbuf, "%s: truncated capture: file ends inside a "
+                      "section header", s->path);
+        return SF_ERR_TRUNCATED;
+    }
+    if (get32(s, body + rest - 4) != total) {
+        sf_errbuf_set(errbuf, "%s: corrupt pcapng: section header lengths "
+                      "disagree", s->path);
+        return SF_ERR_FORMAT;
+    }
+    return 0;
+}
+
+static int pcapng_next_rec(struct source *s, char *errbuf)
+{
+    for (;;) {
+        const uint8_t *h;
+        size_t got = take(s, 8, &h);
+        if (s->rerrno)
+            return io_error(s, errbuf);
+        if (got == 0) {
+            s->eof = true;
+            return 0;
+        }
+        if (got < 8) {
+            sf_errbuf_set(errbuf, "%s: truncated capture: file ends inside a "
+                          "pcapng block header (after packet %" PRIu64 ")",
+                          s->path, s->records);
+            return SF_ERR_TRUNCATED;
+        }
+        uint32_t type = get32(s, h);
+        uint8_t lenb[4];
+        memcpy(lenb, h + 4, 4);
+        int err;
+        if (type == BT_SHB) {
+            err = ng_section(s, lenb, errbuf);
+            if (err)
+                return err;
+            continue;
+        }
+        uint32_t total = get32(s, lenb);
+        err = ng_block_body(s, type, total, errbuf);
+        if (err)
+            return err;
+        size_t body = total - 8;
+        struct sf_cursor c = sf_cur_make(s->buf, body - 4);
+        switch (type) {
+        case BT_IDB:
+            err = ng_idb(s, &c, errbuf);
+            if (err)
+                return err;
+            break;
+        case BT_EPB:
+        case BT_OPB:
+        case BT_SPB:
+            if (body < (type == BT_SPB ? 8u : 24u)) {
+                sf_errbuf_set(errbuf, "%s: corrupt pcapng: packet block too "
+                              "short (after packet %" PRIu64 ")", s->path,
+                              s->records);
+                return SF_ERR_FORMAT;
+            }
+            return ng_packet(s, type, body, errbuf);
+        default:
+            break;                      /* name resolution, stats, ...: skip */
+        }
+    }
+}
+
+/* ---- sources ---- */
+
+static int source_open(struct source *s, const char *path, char *errbuf)
+{
+    memset(s, 0, sizeof(*s));
+    s->path = path;
+    if (strcmp(path, "-") == 0) {
+        s->fd = STDIN_FILENO;
+        s->path = "(stdin)";
+    } else {
+        s->fd = open(path, O_RDONLY);
+        if (s->fd < 0) {
+            sf_errbuf_set(errbuf, "%s: %s", path, strerror(errno));
+            return SF_ERR_IO;
+        }
+        s->owns_fd = true;
+        struct stat st;
+        if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            sf_errbuf_set(errbuf, "%s: is a directory", path);
+            return SF_ERR_IO;
+        }
+        if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode))
+            s->size = (uint64_t)st.st_size;
+    }
+    s->rcap = IOBUF_SIZE;
+    s->rbuf = sf_xmalloc(s->rcap);
+
+    const uint8_t *h;
+    size_t got = take(s, 4, &h);
+    if (s->rerrno)
+        return io_error(s, errbuf);
+    if (got == 0) {
+        sf_errbuf_set(errbuf, "%s: empty file, not a capture", s->path);
+        return SF_ERR_FORMAT;
+    }
+    if (got < 4) {
+        sf_errbuf_set(errbuf, "%s: too short to be a capture file", s->path);
+        return SF_ERR_FORMAT;
+    }
+    uint32_t magic = (uint32_t)h[0] | (uint32_t)h[1] << 8 |
+                     (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    switch (magic) {
+    case 0xa1b2c3d4u:
+    case 0xa1b23c4du:
+        s->swapped = false;
+        break;
+    case 0xd4c3b2a1u:
+    case 0x4d3cb2a1u:
+        s->swapped = true;
+        break;
+    case BT_SHB: {
+        s->fmt = FMT_PCAPNG;
+        const uint8_t *lenb;
+        if (take(s, 4, &lenb) < 4) {
+            sf_errbuf_set(errbuf, "%s: truncated capture: file ends inside "
+                          "the section header", s->path);
+            return SF_ERR_TRUNCATED;
+        }
+        uint8_t l[4];
+        memcpy(l, lenb, 4);
+        return ng_section(s, l, errbuf);
+    }
+    default:
+        sf_errbuf_set(errbuf, "%s: not a pcap or pcapng capture file "
+                      "(magic 0x%08x)", s->path, magic);
+        return SF_ERR_FORMAT;
+    }
+    s->fmt = FMT_PCAP;
+    s->nano = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+    const uint8_t *rest;
+    if (take(s, 20, &rest) < 20) {
+        if (s->rerrno)
+            return io_error(s, errbuf);
+        sf_errbuf_set(errbuf, "%s: truncated capture: file ends inside the "
+                      "pcap file header", s->path);
+        return SF_ERR_TRUNCATED;
+    }
+    uint8_t hdr[24] = { 0 };
+    memcpy(hdr + 4, rest, 20);
+    return pcap_header(s, hdr, errbuf);
+}
+
+static void source_close(struct source *s)
+{
+    if (s->owns_fd)
+        close(s->fd);
+    free(s->rbuf);
+    free(s->ifs);
+    memset(s, 0, sizeof(*s));
+}
+
+static int source_fill(struct source *s, char *errbuf)
+{
+    if (s->have || s->eof)
+        return 0;
+    return s->fmt == FMT_PCAP ? pcap_next_rec(s, errbuf)
+                              : pcapng_next_rec(s, errbuf);
+}
+
+/* ---- filters ---- */
+
+static int filter_for(struct sf_capture *cap, int dlt,
+                      const struct bpf_program **out, char *errbuf)
+{
+    for (size_t i = 0; i < cap->nprogs; i++) {
+        if (cap->progs[i].dlt == dlt) {
+            *out = &cap->progs[i].prog;
+            return 0;
+        }
+    }
+    pcap_t *dead = pcap_open_dead(dlt, (int)MAX_CAPLEN);
+    if (!dead) {
+        sf_errbuf_set(errbuf, "filter: cannot set up link type %d", dlt);
+        return SF_ERR_FILTER;
+    }
+    struct bpf_program prog;
+    if (pcap_compile(dead, &prog, cap->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        sf_errbuf_set(errbuf, "filter: %s", pcap_geterr(dead));
+        pcap_close(dead);
+        return SF_ERR_FILTER;
+    }
+    pcap_close(dead);
+    cap->progs = sf_xrealloc(cap->progs,
+                             (cap->nprogs + 1) * sizeof(*cap->progs));
+    cap->progs[cap->nprogs].dlt = dlt;
+    cap->progs[cap->nprogs].prog = prog;
+    *out = &cap->progs[cap->nprogs++].prog;
+    return 0;
+}
+
+/* ---- public ---- */
+
+int sf_capture_open(struct sf_capture **out, const struct sf_capture_config *cfg,
+                    char *errbuf)
+{
+    *out = NULL;
+    if (!cfg || cfg->nfiles == 0) {
+        sf_errbuf_set(errbuf, "no input files");
+        return SF_ERR_USAGE;
+    }
+    struct sf_capture *cap = sf_xcalloc(1, sizeof(*cap));
+    cap->filter = cfg->filter && *cfg->filter ? cfg->filter : NULL;
+    cap->src = sf_xcalloc(cfg->nfiles, sizeof(*cap->src));
+    size_t nstdin = 0;
+    for (size_t i = 0; i < cfg->nfiles; i++)
+        nstdin += strcmp(cfg->files[i], "-") == 0;
+    if (nstdin > 1) {
+        sf_errbuf_set(errbuf, "-: standard input can be read only once");
+        free(cap->src);
+        free(cap);
+        return SF_ERR_USAGE;
+    }
+    for (size_t i = 0; i < cfg->nfiles; i++) {
+        int err = source_open(&cap->src[i], cfg->files[i], errbuf);
+        cap->nsrc = i + 1;
+        if (err) {
+            sf_capture_close(cap);
+            return err;
+        }
+    }
+    /* Compile once up front so a bad expression fails before any output:
+     * for the link type of the first frame (reading up to it also reads a
+     * pcapng file's first interface descriptions). */
+    if (cap->filter) {
+        struct source *s = &cap->src[0];
+        int err = source_fill(s, errbuf);
+        if (err) {
+            sf_capture_close(cap);
+            return err;
+        }
+        int dlt = s->have ? s->cur.dlt
+                  : s->fmt == FMT_PCAP ? s->dlt
+                  : s->nifs ? s->ifs[0].dlt : SF_DLT_EN10MB_;
+        const struct bpf_program *prog;
+        err = filter_for(cap, dlt, &prog, errbuf);
+        if (err) {
+            sf_capture_close(cap);
+            return err;
+        }
+    }
+    *out = cap;
+    return 0;
+}
+
+int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr, char *errbuf)
+{
+    if (cap->err) {
+        sf_errbuf_set(errbuf, "%s", cap->errmsg);
+        return cap->err;
+    }
+    for (;;) {
+        if (cap->last) {
+            cap->last->have = false;
+            cap->last = NULL;
+        }
+        struct source *best = NULL;
+        for (size_t i = 0; i < cap->nsrc; i++) {
+            struct source *s = &cap->src[i];
+            int err = source_fill(s, cap->errmsg);
+            if (err) {
+                cap->err = err;
+                sf_errbuf_set(errbuf, "%s", cap->errmsg);
+                return err;
+            }
+            if (!s->have)
+                continue;
+            if (!best || s->cur.ts_sec < best->cur.ts_sec ||
+                (s->cur.ts_sec == best->cur.ts_sec &&
+                 s->cur.ts_nsec < best->cur.ts_nsec))
+                best = s;
+        }
+        if (!best)
+            return 0;
+        cap->last = best;
+        cap->frames++;
+        if (cap->filter) {
+            const struct bpf_program *prog;
+            int err = filter_for(cap, best->cur.dlt, &prog, cap->errmsg);
+            if (err) {
+                cap->err = err;
+                sf_errbuf_set(errbuf, "%s", cap->errmsg);
+                return err;
+            }
+            struct pcap_pkthdr h = { .caplen = best->cur.caplen,
+                                     .len = best->cur.wirelen };
+            if (!pcap_offline_filter(prog, &h, best->cur.data))
+                continue;
+        }
+        *fr = best->cur;
+        fr->file = best->path;
+        fr->number = ++cap->number;
+        return 1;
+    }
+}
+
+uint64_t sf_capture_frames_read(const struct sf_capture *cap)
+{
+    return cap->frames;
+}
+
+void sf_capture_progress(const struct sf_capture *cap, uint64_t *done,
+                         uint64_t *total)
+{
+    *done = *total = 0;
+    for (size_t i = 0; i < cap->nsrc; i++) {
+        if (!cap->src[i].size) {
+            *total = 0;
+            return;
+        }
+        *done += cap->src[i].offset;
+        *total += cap->src[i].size;
+    }
+}
+
+void sf_capture_close(struct sf_capture *cap)
+{
+    if (!cap)
+        return;
+    for (size_t i = 0; i < cap->nsrc; i++)
+        source_close(&cap->src[i]);
+    for (size_t i = 0; i < cap->nprogs; i++)
+        pcap_freecode(&cap->progs[i].prog);
+    free(cap->progs);
+    free(cap->src);
+    free(cap);
+}
