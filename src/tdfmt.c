@@ -1,0 +1,1081 @@
+/* tdfmt: formats one decoded TCP packet as tcpdump 4.99.3 prints it with
+ * -nn (print-tcp.c tcp_print(), print-ip.c, print-ip6.c, util-print.c
+ * ts_print()). Input: struct sf_pkt from decode, in capture order. Output:
+ * text up to and including ", length N". It keeps tcpdump's relative
+ * sequence table (print-tcp.c tcp_seq_hash) - with the same keying, but
+ * a growable open-addressing table instead of tcpdump's fixed 919 chains,
+ * so a million connections stay linear - and the -ttt reference time. */
+
+#include "synfin/tdfmt.h"
+
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "synfin/cursor.h"
+
+/* One tcpdump conversation: key as print-tcp.c builds it. */
+struct seq_entry {
+    uint8_t used;
+    uint8_t ver;
+    uint8_t src[16], dst[16];   /* canonical order */
+    uint32_t port;              /* sport << 16 | dport, canonical */
+    uint32_t seq, ack;          /* th->seq, th->ack */
+};
+
+struct ifname_cache {
+    uint32_t index;
+    char name[IF_NAMESIZE + 1];
+};
+
+struct sf_tdfmt {
+    struct sf_tdfmt_config cfg;
+    struct seq_entry *tab;
+    size_t cap, count;          /* cap is a power of two */
+    /* -ttt / -ttttt reference, in the printed precision */
+    int64_t ref_sec;
+    uint32_t ref_frac;
+    /* cache of the last formatted "HH:MM:SS" / date for one second */
+    int64_t cached_sec;
+    bool cached_valid;
+    char cached_text[40];
+    struct ifname_cache ifn[8];
+    size_t n_ifn;
+    char octet[256][4];         /* "0".."255" */
+    uint8_t octet_len[256];
+};
+
+struct sf_tdfmt *sf_tdfmt_new(const struct sf_tdfmt_config *cfg, char *errbuf)
+{
+    (void)errbuf;
+    struct sf_tdfmt *f = sf_xcalloc(1, sizeof(*f));
+    if (cfg)
+        f->cfg = *cfg;
+    f->cap = 1024;
+    f->tab = sf_xcalloc(f->cap, sizeof(*f->tab));
+    for (unsigned v = 0; v < 256; v++) {
+        char *o = f->octet[v];
+        uint8_t n = 0;
+        if (v >= 100)
+            o[n++] = (char)('0' + v / 100);
+        if (v >= 10)
+            o[n++] = (char)('0' + v / 10 % 10);
+        o[n++] = (char)('0' + v % 10);
+        f->octet_len[v] = n;
+    }
+    tzset();                    /* localtime_r need not do it */
+    return f;
+}
+
+void sf_tdfmt_free(struct sf_tdfmt *f)
+{
+    if (!f)
+        return;
+    free(f->tab);
+    free(f);
+}
+
+/* ---- relative sequence numbers (print-tcp.c) ---- */
+
+static uint64_t key_hash(const struct seq_entry *k)
+{
+    /* FNV-1a over the key; output never depends on hash order */
+    uint64_t h = 1469598103934665603ull;
+    size_t alen = k->ver == 6 ? 16 : 4;
+    for (size_t i = 0; i < alen; i++) {
+        h = (h ^ k->src[i]) * 1099511628211ull;
+        h = (h ^ k->dst[i]) * 1099511628211ull;
+    }
+    h = (h ^ k->port) * 1099511628211ull;
+    h ^= h >> 29;
+    return h;
+}
+
+static bool key_eq(const struct seq_entry *a, const struct seq_entry *b)
+{
+    return a->ver == b->ver && a->port == b->port &&
+           memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
+}
+
+static struct seq_entry *seq_slot(struct sf_tdfmt *f,
+                                  const struct seq_entry *k)
+{
+    size_t mask = f->cap - 1;
+    size_t i = (size_t)key_hash(k) & mask;
+    while (f->tab[i].used && !key_eq(&f->tab[i], k))
+        i = (i + 1) & mask;
+    return &f->tab[i];
+}
+
+static void seq_grow(struct sf_tdfmt *f)
+{
+    struct seq_entry *old = f->tab;
+    size_t oldcap = f->cap;
+    f->cap *= 2;
+    f->tab = sf_xcalloc(f->cap, sizeof(*f->tab));
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].used)
+            *seq_slot(f, &old[i]) = old[i];
+    free(old);
+}
+
+/* print-tcp.c: for ACK-bearing packets, find or (re)initialise the entry;
+ * the packet that initialises it prints absolute numbers. Outputs the
+ * values to print and thseq/thack/rev for SACK edges. */
+static void relative_seq(struct sf_tdfmt *f, const struct sf_pkt *p,
+                         uint32_t *seq, uint32_t *ack, uint32_t *thseq,
+                         uint32_t *thack, bool *rev)
+{
+    size_t alen = p->ipver == 6 ? 16 : 4;
+    struct seq_entry k;
+    memset(&k, 0, sizeof(k));
+    k.ver = p->ipver;
+    *rev = false;
+    if (p->sport > p->dport)
+        *rev = true;
+    else if (p->sport == p->dport && memcmp(p->src, p->dst, alen) > 0)
+        *rev = true;
+    if (*rev) {
+        memcpy(k.src, p->dst, alen);
+        memcpy(k.dst, p->src, alen);
+        k.port = (uint32_t)p->dport << 16 | p->sport;
+    } else {
+        memcpy(k.src, p->src, alen);
+        memcpy(k.dst, p->dst, alen);
+        k.port = (uint32_t)p->sport << 16 | p->dport;
+    }
+    struct seq_entry *e = seq_slot(f, &k);
+    if (!e->used || (p->flags & SF_TH_SYN)) {
+        if (!e->used) {
+            if ((f->count + 1) * 4 > f->cap * 3) {
+                seq_grow(f);
+                e = seq_slot(f, &k);
+            }
+            f->count++;
+        }
+        *e = k;
+        e->used = 1;
+        if (*rev) {
+            e->ack = p->seq;
+            e->seq = p->ack - 1;
+        } else {
+            e->seq = p->seq;
+            e->ack = p->ack - 1;
+        }
+    } else if (*rev) {
+        *seq -= e->ack;
+        *ack -= e->seq;
+    } else {
+        *seq -= e->seq;
+        *ack -= e->ack;
+    }
+    *thseq = e->seq;
+    *thack = e->ack;
+}
+
+/* ---- timestamps (util-print.c ts_print) ---- */
+
+static void put_frac(struct sf_buf *b, uint32_t frac, bool nano)
+{
+    int digits = nano ? 9 : 6;
+    if (frac >= (nano ? 1000000000u : 1000000u)) {
+        sf_buf_printf(b, ".%u", frac);  /* "%06u" of a corrupt stamp */
+        return;
+    }
+    char *tmp = sf_buf_reserve(b, 10);
+    tmp[0] = '.';
+    int i = digits;
+    for (; i >= 2; i -= 2) {
+        uint32_t r = frac % 100;
+        frac /= 100;
+        memcpy(tmp + i - 1, sf_digit_pairs + 2 * r, 2);
+    }
+    if (i == 1)
+        tmp[1] = (char)('0' + frac);
+    sf_buf_commit(b, (size_t)digits + 1);
+}
+
+static void put_2(char *d, int v)
+{
+    d[0] = (char)('0' + v / 10 % 10);
+    d[1] = (char)('0' + v % 10);
+}
+
+/* ts_date_hmsfrac_print(): local or UTC, with or without the date. */
+static void put_hmsfrac(struct sf_tdfmt *f, struct sf_buf *b, int64_t sec,
+                        uint32_t frac, bool with_date, bool utc)
+{
+    if ((uint32_t)sec & 0x80000000u) {
+        sf_buf_puts(b, "[Error converting time]");
+        return;
+    }
+    bool cacheable = !utc;
+    if (!cacheable || !f->cached_valid || f->cached_sec != sec) {
+        time_t t = (time_t)sec;
+        struct tm tm;
+        struct tm *ok = utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm);
+        if (!ok) {
+            sf_buf_puts(b, "[Error converting time]");
+            return;
+        }
+        char text[40];
+        if (with_date)
+            strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
+        else {
+            put_2(text, tm.tm_hour);
+            text[2] = ':';
+            put_2(text + 3, tm.tm_min);
+            text[5] = ':';
+            put_2(text + 6, tm.tm_sec);
+            text[8] = '\0';
+        }
+        if (!cacheable) {
+            sf_buf_puts(b, text);
+            put_frac(b, frac, f->cfg.nano);
+            return;
+        }
+        memcpy(f->cached_text, text, sizeof(text));
+        f->cached_sec = sec;
+        f->cached_valid = true;
+    }
+    sf_buf_puts(b, f->cached_text);
+    put_frac(b, frac, f->cfg.nano);
+}
+
+void sf_tdfmt_format_ts(struct sf_tdfmt *f, const struct sf_pkt *p,
+                        struct sf_buf *b)
+{
+    bool nano = f->cfg.nano;
+    int64_t sec = p->ts_sec;
+    uint32_t frac = nano ? p->ts_nsec : p->ts_nsec / 1000;
+    uint32_t unit = nano ? 1000000000u : 1000000u;
+
+    switch (f->cfg.ts_style) {
+    case SF_TS_DEFAULT:
+        put_hmsfrac(f, b, sec, frac, false, false);
+        sf_buf_putc(b, ' ');
+        break;
+    case SF_TS_NONE:
+        break;
+    case SF_TS_UNIX:
+        if ((uint32_t)sec & 0x80000000u) {
+            sf_buf_puts(b, "[Error converting time]");
+        } else {
+            sf_buf_putu(b, (uint32_t)sec);
+            put_frac(b, frac, nano);
+        }
+        sf_buf_putc(b, ' ');
+        break;
+    case SF_TS_DELTA:
+    case SF_TS_SINCE_FIRST: {
+        if (f->ref_sec == 0 && f->ref_frac == 0) {   /* timevalisset() */
+            f->ref_sec = sec;
+            f->ref_frac = frac;
+        }
+        bool neg = sec < f->ref_sec ||
+                   (sec == f->ref_sec && frac < f->ref_frac);
+        int64_t as = neg ? f->ref_sec : sec, bs = neg ? sec : f->ref_sec;
+        uint32_t af = neg ? f->ref_frac : frac, bf = neg ? frac : f->ref_frac;
+        int64_t ds = as - bs;
+        int64_t df = (int64_t)af - bf;
+        if (df < 0) {
+            ds--;
+            df += unit;
+        }
+        sf_buf_putc(b, neg ? '-' : ' ');
+        put_hmsfrac(f, b, ds, (uint32_t)df, false, true);
+        sf_buf_putc(b, ' ');
+        if (f->cfg.ts_style == SF_TS_DELTA) {
+            f->ref_sec = sec;
+            f->ref_frac = frac;
+        }
+        break;
+    }
+    case SF_TS_DATE:
+        put_hmsfrac(f, b, sec, frac, true, false);
+        sf_buf_putc(b, ' ');
+        break;
+    }
+}
+
+/* ---- addresses ---- */
+
+/* IPv6 text as tcpdump's addrtostr6() (BIND's inet_ntop6): the longest
+ * run of two or more zero groups becomes "::" (the first on ties), and an
+ * IPv4-mapped or -compatible address ends in dotted quad. */
+static void put_ip6(struct sf_buf *b, const uint8_t *a)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned w[8];
+    for (int i = 0; i < 8; i++)
+        w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    int best = -1, best_len = 0;
+    for (int i = 0; i < 8;) {
+        if (w[i] != 0) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && w[j] == 0)
+            j++;
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j;
+    }
+    if (best_len < 2)
+        best = -1;
+    char text[48];
+    size_t n = 0;
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + best_len) {
+            if (i == best)
+                text[n++] = ':';
+            continue;
+        }
+        if (i != 0)
+            text[n++] = ':';
+        if (i == 6 && best == 0 &&
+            (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+            sf_buf_add(b, text, n);
+            for (int k = 12; k < 16; k++) {
+                if (k > 12)
+                    sf_buf_putc(b, '.');
+                sf_buf_putu(b, a[k]);
+            }
+            return;
+        }
+        bool lead = true;
+        for (int sh = 12; sh >= 0; sh -= 4) {
+            unsigned d = w[i] >> sh & 0xf;
+            if (d == 0 && lead && sh)
+                continue;
+            lead = false;
+            text[n++] = hex[d];
+        }
+    }
+    if (best >= 0 && best + best_len == 8)
+        text[n++] = ':';
+    sf_buf_add(b, text, n);
+}
+
+static void put_ip(const struct sf_tdfmt *f, struct sf_buf *b, int ver,
+                   const uint8_t *a)
+{
+    if (ver != 4) {
+        put_ip6(b, a);
+        return;
+    }
+    char *text = sf_buf_reserve(b, 20);
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        memcpy(text + n, f->octet[a[i]], 4);
+        n += f->octet_len[a[i]];
+        text[n++] = '.';
+    }
+    sf_buf_commit(b, n - 1);
+}
+
+static void put_hex(struct sf_buf *b, const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    sf_buf_grow(b, n * 2);
+    for (size_t i = 0; i < n; i++) {
+        b->data[b->len++] = digits[p[i] >> 4];
+        b->data[b->len++] = digits[p[i] & 15];
+    }
+    b->data[b->len] = '\0';
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* ---- link and IP prefixes ---- */
+
+static const char *ifname(struct sf_tdfmt *f, uint32_t index)
+{
+    for (size_t i = 0; i < f->n_ifn; i++)
+        if (f->ifn[i].index == index)
+            return f->ifn[i].name;
+    struct ifname_cache *c = &f->ifn[f->n_ifn < 8 ? f->n_ifn++ : 7];
+    c->index = index;
+    /* tcpdump asks the reading host (print-sll.c), so do we */
+    if (!if_indextoname(index, c->name))
+        memcpy(c->name, "?", 2);
+    return c->name;
+}
+
+static void put_padded(struct sf_buf *b, const char *s, size_t width)
+{
+    size_t n = strlen(s);
+    sf_buf_add(b, s, n);
+    for (; n < width; n++)
+        sf_buf_putc(b, ' ');
+}
+
+static const char *pkttype_name(uint8_t t)
+{
+    static const char *const names[] = { "In", "B", "M", "P", "Out" };
+    return t < 5 ? names[t] : "?";
+}
+
+static const char *ethertype_name(uint16_t t)
+{
+    switch (t) {
+    case 0x0800:
+        return "IPv4";
+    case 0x86dd:
+        return "IPv6";
+    case 0x8100:
+        return "802.1Q";
+    default:
+        return "Unknown";
+    }
+}
+
+static void put_link(struct sf_tdfmt *f, const struct sf_pkt *p,
+                     struct sf_buf *b)
+{
+    if (p->sll2) {
+        put_padded(b, ifname(f, p->sll2_ifindex), 5);
+        sf_buf_putc(b, ' ');
+        put_padded(b, pkttype_name(p->sll_pkttype), 3);
+        sf_buf_putc(b, ' ');
+    }
+    for (size_t i = 0; i < p->sll_nvlan; i++) {
+        sf_buf_puts(b, "ethertype ");
+        sf_buf_puts(b, ethertype_name(p->sll_vlan_type[i]));
+        sf_buf_puts(b, ", ");
+    }
+}
+
+/* print-rt6.c rt6_print(), for the types decode lets through */
+static void put_rt6(struct sf_buf *b, const struct sf_ip6ext *e)
+{
+    const uint8_t *h = e->hdr;
+    uint8_t len = h[1], type = h[2];
+    sf_buf_printf(b, "RT6 (len=%u, type=%u", len, type);
+    if (type == 0)
+        sf_buf_puts(b, " [Deprecated]");
+    sf_buf_printf(b, ", segleft=%u", h[3]);
+    if (type == 4) {
+        sf_buf_printf(b, ", last-entry=%u", h[4]);
+        if (h[5])
+            sf_buf_printf(b, ", flags=0x%x", h[5]);
+        sf_buf_printf(b, ", tag=%x", be16(h + 6));
+    } else if (be32(h + 4)) {
+        sf_buf_printf(b, ", rsv=0x%x", be32(h + 4));
+    }
+    for (unsigned i = 0; i < (unsigned)len / 2; i++) {
+        sf_buf_printf(b, ", [%u]", i);
+        put_ip6(b, h + 8 + 16 * i);
+    }
+    sf_buf_puts(b, ") ");
+}
+
+static void put_ip6ext(struct sf_buf *b, const struct sf_pkt *p)
+{
+    for (size_t i = 0; i < p->n_ip6ext; i++) {
+        const struct sf_ip6ext *e = &p->ip6ext[i];
+        switch (e->type) {
+        case 0:
+            sf_buf_puts(b, "HBH ");
+            break;
+        case 60:
+            sf_buf_puts(b, "DSTOPT ");
+            break;
+        case 44:
+            /* print-frag6.c: offset, then the bytes after this header */
+            sf_buf_printf(b, "frag (%u|%u) ", be16(e->hdr + 2) & 0xfff8,
+                          (unsigned)(40 + p->ip_len - e->off - 8));
+            break;
+        case 43:
+            put_rt6(b, e);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- TCP options (print-tcp.c option loop, with its quirks) ---- */
+
+enum opt_end { OPT_DONE, OPT_BAD, OPT_TRUNC, OPT_LONGJMP };
+
+static void put_fastopen(struct sf_buf *b, const uint8_t *cp, unsigned datalen,
+                         bool exp)
+{
+    if (exp)
+        sf_buf_puts(b, "tfo");
+    if (datalen == 0) {
+        sf_buf_puts(b, " cookiereq");
+    } else if (datalen % 2 != 0 || datalen < 4 || datalen > 16) {
+        sf_buf_puts(b, " (invalid)");
+    } else {
+        sf_buf_puts(b, " cookie ");
+        put_hex(b, cp, datalen);
+    }
+}
+
+/* print-mptcp.c mptcp_print(); `cp` is the option from its kind byte.
+ * Returns false where tcpdump returns 0 ("[bad opt]"). */
+static bool put_mptcp(const struct sf_tdfmt *f, struct sf_buf *b,
+                      const uint8_t *cp, unsigned len, uint8_t flags)
+{
+    static const char *const names[] = { "capable", "join", "dss",
+                                         "add-addr", "rem-addr", "prio",
+                                         "fail", "fast-close", "unknown" };
+    if (len < 3)
+        return false;
+    unsigned sub = cp[2] >> 4 & 0xf;
+    if (sub > 8)
+        sub = 8;
+    sf_buf_printf(b, " %u %s", len, names[sub]);
+    switch (sub) {
+    case 0: {                                       /* MP_CAPABLE */
+        if (!((len == 12 || len == 4) && (flags & SF_TH_SYN)) &&
+            !((len == 20 || len == 22) &&
+              (flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_ACK))
+            return false;
+        unsigned ver = cp[2] & 0xf;
+        if (ver > 1) {
+            sf_buf_printf(b, " Unknown Version (%u)", ver);
+            return true;
+        }
+        sf_buf_printf(b, " v%u", ver);
+        if (cp[3] & 0x80)
+            sf_buf_puts(b, " csum");
+        if (len == 12 || len >= 20) {
+            sf_buf_printf(b, " {0x%" PRIx64, be64(cp + 4));
+            if (len >= 20)
+                sf_buf_printf(b, ",0x%" PRIx64, be64(cp + 12));
+            sf_buf_puts(b, "}");
+        }
+        return true;
+    }
+    case 1:                                         /* MP_JOIN */
+        if (!(len == 12 && (flags & SF_TH_SYN)) &&
+            !(len == 16 && (flags & (SF_TH_SYN | SF_TH_ACK)) ==
+                               (SF_TH_SYN | SF_TH_ACK)) &&
+            !(len == 24 && (flags & SF_TH_ACK)))
+            return false;
+        if (len != 24) {
+            if (cp[2] & 0x01)
+                sf_buf_puts(b, " backup");
+            sf_buf_printf(b, " id %u", cp[3]);
+        }
+        if (len == 12)
+            sf_buf_printf(b, " token 0x%x nonce 0x%x", be32(cp + 4),
+                          be32(cp + 8));
+        else if (len == 16)
+            sf_buf_printf(b, " hmac 0x%" PRIx64 " nonce 0x%x", be64(cp + 4),
+                          be32(cp + 12));
+        else {
+            sf_buf_puts(b, " hmac 0x");
+            put_hex(b, cp + 4, 20);
+        }
+        return true;
+    case 2: {                                       /* DSS */
+        if (len < 4 || (flags & SF_TH_SYN))
+            return false;
+        uint8_t dss = cp[3];
+        const uint8_t *o = cp + 4;
+        unsigned left = len - 4;
+        if (dss & 0x10)
+            sf_buf_puts(b, " fin");
+        if (dss & 0x01) {
+            sf_buf_puts(b, " ack ");
+            if (dss & 0x02) {
+                if (left < 8)
+                    return false;
+                sf_buf_printf(b, "%" PRIu64, be64(o));
+                o += 8, left -= 8;
+            } else {
+                if (left < 4)
+                    return false;
+                sf_buf_printf(b, "%u", be32(o));
+                o += 4, left -= 4;
+            }
+        }
+        if (dss & 0x04) {
+            sf_buf_puts(b, " seq ");
+            if (dss & 0x08) {
+                if (left < 8)
+                    return false;
+                sf_buf_printf(b, "%" PRIu64, be64(o));
+                o += 8, left -= 8;
+            } else {
+                if (left < 4)
+                    return false;
+                sf_buf_printf(b, "%u", be32(o));
+                o += 4, left -= 4;
+            }
+            if (left < 4)
+                return false;
+            sf_buf_printf(b, " subseq %u", be32(o));
+            o += 4, left -= 4;
+            if (left < 2)
+                return false;
+            sf_buf_printf(b, " len %u", be16(o));
+            o += 2, left -= 2;
+            if (left >= 2) {
+                sf_buf_printf(b, " csum 0x%x", be16(o));
+                left -= 2;
+            }
+        }
+        return left == 0;
+    }
+    case 3: {                                       /* ADD_ADDR */
+        if (!(len == 8 || len == 10 || len == 16 || len == 18 || len == 20 ||
+              len == 22 || len == 28 || len == 30))
+            return false;
+        const char *echo;
+        switch (cp[2] & 0xf) {
+        case 6:
+            echo = "v0-ip6";
+            break;
+        case 4:
+            echo = "v0-ip4";
+            break;
+        case 1:
+            echo = "v1-echo";
+            break;
+        case 0:
+            echo = "v1";
+            break;
+        default:
+            echo = "[bad version/echo]";
+            break;
+        }
+        sf_buf_printf(b, " %s id %u ", echo, cp[3]);
+        if (len <= 18) {
+            put_ip(f, b, 4, cp + 4);
+            if (len == 10 || len == 18)
+                sf_buf_printf(b, ":%u", be16(cp + 8));
+            if (len == 16)
+                sf_buf_printf(b, " hmac 0x%" PRIx64, be64(cp + 8));
+            if (len == 18)
+                sf_buf_printf(b, " hmac 0x%" PRIx64, be64(cp + 10));
+        } else {
+            put_ip6(b, cp + 4);
+            if (len == 22 || len == 30)
+                sf_buf_printf(b, ":%u", be16(cp + 20));
+            if (len == 28)
+                sf_buf_printf(b, " hmac 0x%" PRIx64, be64(cp + 20));
+            if (len == 30)
+                sf_buf_printf(b, " hmac 0x%" PRIx64, be64(cp + 22));
+        }
+        return true;
+    }
+    case 4:                                         /* REMOVE_ADDR */
+        if (len < 4)
+            return false;
+        sf_buf_puts(b, " id");
+        for (unsigned i = 3; i < len; i++)
+            sf_buf_printf(b, " %u", cp[i]);
+        return true;
+    case 5:                                         /* MP_PRIO */
+        if (len != 3 && len != 4)
+            return false;
+        sf_buf_puts(b, cp[2] & 0x01 ? " backup" : " non-backup");
+        if (len == 4)
+            sf_buf_printf(b, " id %u", cp[3]);
+        return true;
+    case 6:                                         /* MP_FAIL */
+        if (len != 12)
+            return false;
+        sf_buf_printf(b, " seq %" PRIu64, be64(cp + 4));
+        return true;
+    case 7:                                         /* MP_FASTCLOSE */
+        if (len != 12)
+            return false;
+        sf_buf_printf(b, " key 0x%" PRIx64, be64(cp + 4));
+        return true;
+    default:
+        return true;
+    }
+}
+
+static const char *option_name(uint8_t kind)
+{
+    switch (kind) {
+    case 0: return "eol";
+    case 1: return "nop";
+    case 2: return "mss";
+    case 3: return "wscale";
+    case 4: return "sackOK";
+    case 5: return "sack";
+    case 6: return "echo";
+    case 7: return "echoreply";
+    case 8: return "TS";
+    case 11: return "cc";
+    case 12: return "ccnew";
+    case 13: return "";           /* ccecho: 4.99.3's table has "" */
+    case 19: return "md5";
+    case 20: return "scps";
+    case 28: return "uto";
+    case 29: return "tcp-ao";
+    case 30: return "mptcp";
+    case 34: return "tfo";
+    case 254: return "exp";
+    default: return NULL;
+    }
+}
+
+/* The option loop of tcp_print(). `hlen` counts declared option bytes
+ * left; `cap` is how many of them were captured. tcpdump distinguishes a
+ * read past the capture in its GET_ macros (longjmp: " [|tcp]") from a
+ * LENCHECK failure (label trunc: " [|tcp]" plus ">" after an option). */
+static enum opt_end put_options(const struct sf_tdfmt *f, struct sf_buf *b,
+                                const struct sf_pkt *p,
+                                uint32_t thseq, uint32_t thack, bool rev,
+                                const char **proto)
+{
+    const uint8_t *base = p->opt;
+    /* GET_U_1 checks against the end of the capture, which may lie past
+     * the options (the length byte of a last one-byte-short option) */
+    unsigned cap = p->tcp_caplen - 20;
+    unsigned hlen = p->hlen - 20u;
+    unsigned pos = 0;                       /* cp - options start */
+    char ch = '\0';
+
+    sf_buf_puts(b, ", options [");
+    while (hlen > 0) {
+        if (ch)
+            sf_buf_putc(b, ch);
+        if (pos >= cap)
+            return OPT_LONGJMP;
+        uint8_t opt = base[pos++];
+        unsigned len;
+        if (opt == 0 || opt == 1) {
+            len = 1;
+        } else {
+            if (pos >= cap)
+                return OPT_LONGJMP;
+            len = base[pos++];
+            if (len < 2 || len > hlen)
+                return ch ? (sf_buf_puts(b, "[bad opt]]"), OPT_BAD)
+                          : (sf_buf_puts(b, "[bad opt]"), OPT_BAD);
+            --hlen;
+        }
+        --hlen;
+        unsigned datalen = 0;
+        const uint8_t *cp = base + pos;
+        const char *name = option_name(opt);
+        if (name)
+            sf_buf_puts(b, name);
+        else
+            sf_buf_printf(b, "unknown-%u", opt);
+
+/* LENCHECK(l): l bytes must be left in the header and captured */
+#define NEED(l)                                                           \
+    ((l) > hlen ? OPT_BAD : (pos + (l) > cap ? OPT_TRUNC : OPT_DONE))
+        enum opt_end e = OPT_DONE;
+        switch (opt) {
+        case 2:
+            datalen = 2;
+            if ((e = NEED(2)) == OPT_DONE) {
+                sf_buf_putc(b, ' ');
+                sf_buf_putu(b, be16(cp));
+            }
+            break;
+        case 3:
+            datalen = 1;
+            if ((e = NEED(1)) == OPT_DONE) {
+                sf_buf_putc(b, ' ');
+                sf_buf_putu(b, cp[0]);
+            }
+            break;
+        case 5:
+            datalen = len - 2;
+            if (datalen % 8 != 0) {
+                sf_buf_puts(b, " invalid sack");
+                break;
+            }
+            sf_buf_printf(b, " %u ", datalen / 8);
+            for (unsigned i = 0; i < datalen && e == OPT_DONE; i += 8) {
+                if ((e = NEED(i + 4)) != OPT_DONE)
+                    break;
+                uint32_t s = be32(cp + i);
+                if ((e = NEED(i + 8)) != OPT_DONE)
+                    break;
+                uint32_t en = be32(cp + i + 4);
+                s -= rev ? thseq : thack;
+                en -= rev ? thseq : thack;
+                sf_buf_printf(b, "{%u:%u}", s, en);
+            }
+            break;
+        case 6:
+        case 7:
+        case 11:
+        case 12:
+        case 13:
+            datalen = 4;
+            if ((e = NEED(4)) == OPT_DONE)
+                sf_buf_printf(b, " %u", be32(cp));
+            break;
+        case 8:
+            datalen = 8;
+            if ((e = NEED(8)) == OPT_DONE) {
+                sf_buf_puts(b, " val ");
+                sf_buf_putu(b, be32(cp));
+                sf_buf_puts(b, " ecr ");
+                sf_buf_putu(b, be32(cp + 4));
+            }
+            break;
+        case 19:
+            datalen = 16;
+            if ((e = NEED(16)) != OPT_DONE)
+                break;
+            /* tcpdump with libcrypto but no -M secret */
+            if (p->hlen + p->payload_len > p->tcp_caplen)
+                sf_buf_puts(b, " snaplen too short, can't check - ");
+            else
+                sf_buf_puts(b, " shared secret not supplied with -M, "
+                               "can't check - ");
+            put_hex(b, cp, 16);
+            break;
+        case 20:
+            datalen = 2;
+            if ((e = NEED(2)) == OPT_DONE)
+                sf_buf_printf(b, " cap %02x id %u", cp[0], cp[1]);
+            break;
+        case 29:
+            datalen = len - 2;
+            if (datalen < 2) {
+                sf_buf_puts(b, " (invalid)");
+                break;
+            }
+            if ((e = NEED(1)) != OPT_DONE)
+                break;
+            sf_buf_printf(b, " keyid %u", cp[0]);
+            if ((e = NEED(2)) != OPT_DONE)
+                break;
+            sf_buf_printf(b, " rnextkeyid %u", cp[1]);
+            if (datalen > 2) {
+                sf_buf_puts(b, " mac 0x");
+                for (unsigned i = 2; i < datalen; i++) {
+                    if ((e = NEED(i + 1)) != OPT_DONE)
+                        break;
+                    sf_buf_printf(b, "%02x", cp[i]);
+                }
+            }
+            break;
+        case 0:
+        case 1:
+        case 4:
+            break;
+        case 28: {
+            datalen = 2;
+            if ((e = NEED(2)) != OPT_DONE)
+                break;
+            unsigned uto = be16(cp);
+            sf_buf_printf(b, " 0x%x", uto);
+            uto = (uto & 1) ? (uto >> 1) * 60 : uto >> 1;
+            sf_buf_printf(b, " %u", uto);
+            break;
+        }
+        case 30:
+            datalen = len - 2;
+            if ((e = NEED(datalen)) != OPT_DONE)
+                break;
+            *proto = "mptcp";           /* mptcp_print() sets ndo_protocol */
+            if (!put_mptcp(f, b, cp - 2, len, p->flags))
+                e = OPT_BAD;
+            break;
+        case 34:
+            datalen = len - 2;
+            if ((e = NEED(datalen)) != OPT_DONE)
+                break;
+            sf_buf_putc(b, ' ');
+            put_fastopen(b, cp, datalen, false);
+            break;
+        case 254:
+            datalen = len - 2;
+            if ((e = NEED(datalen)) != OPT_DONE)
+                break;
+            if (datalen < 2) {
+                e = OPT_BAD;
+                break;
+            }
+            sf_buf_putc(b, '-');
+            if (be16(cp) == 0xf989)
+                put_fastopen(b, cp + 2, datalen - 2, true);
+            else
+                sf_buf_printf(b, "%04x", be16(cp));
+            break;
+        default:
+            datalen = len - 2;
+            if (datalen)
+                sf_buf_puts(b, " 0x");
+            for (unsigned i = 0; i < datalen; i++) {
+                if ((e = NEED(i + 1)) != OPT_DONE)
+                    break;
+                sf_buf_printf(b, "%02x", cp[i]);
+            }
+            break;
+        }
+#undef NEED
+        if (e == OPT_BAD) {
+            sf_buf_puts(b, ch ? "[bad opt]]" : "[bad opt]");
+            return OPT_BAD;
+        }
+        if (e == OPT_TRUNC) {
+            sf_buf_printf(b, " [|%s]%s", *proto, ch ? ">" : "");
+            return OPT_TRUNC;
+        }
+        pos += datalen;
+        hlen -= datalen;
+        unsigned seen = datalen + 1 + (opt > 1);
+        if (seen != len)
+            sf_buf_printf(b, "[len %u]", len);
+        ch = ',';
+        if (opt == 0)
+            break;
+    }
+    sf_buf_putc(b, ']');
+    return OPT_DONE;
+}
+
+/* ---- the TCP part (tcp_print) ---- */
+
+static void put_tcp(struct sf_tdfmt *f, const struct sf_pkt *p,
+                    struct sf_buf *b)
+{
+    bool with_addrs = p->ipver == 4 || p->ip6_first_nh == 6;
+    if (p->reach == SF_REACH_ADDRS) {
+        put_ip(f, b, p->ipver, p->src);
+        sf_buf_puts(b, " > ");
+        put_ip(f, b, p->ipver, p->dst);
+        sf_buf_puts(b, ": [|tcp]");
+        return;
+    }
+    if (with_addrs) {
+        put_ip(f, b, p->ipver, p->src);
+        sf_buf_putc(b, '.');
+    }
+    sf_buf_putu(b, p->sport);
+    sf_buf_puts(b, " > ");
+    if (with_addrs) {
+        put_ip(f, b, p->ipver, p->dst);
+        sf_buf_putc(b, '.');
+    }
+    sf_buf_putu(b, p->dport);
+    sf_buf_puts(b, ": ");
+    if (p->reach == SF_REACH_PORTS) {
+        sf_buf_puts(b, " [|tcp]");
+        return;
+    }
+    if (p->reach == SF_REACH_SHORTHDR) {
+        sf_buf_printf(b, " tcp %u [bad hdr length %u - too short, < 20]",
+                      p->tcp_len - p->hlen, (unsigned)p->hlen);
+        return;
+    }
+
+    static const char letters[] = "FSRP.UEW";
+    sf_buf_puts(b, "Flags [");
+    if (!p->flags)
+        sf_buf_puts(b, "none");
+    for (int i = 0; i < 8; i++)
+        if (p->flags & (1u << i))
+            sf_buf_putc(b, letters[i]);
+    sf_buf_putc(b, ']');
+
+    uint32_t seq = p->seq, ack = p->ack, thseq = 0, thack = 0;
+    bool rev = false;
+    if (!f->cfg.absolute_seq && (p->flags & SF_TH_ACK))
+        relative_seq(f, p, &seq, &ack, &thseq, &thack, &rev);
+
+    if (p->reach == SF_REACH_LONGHDR) {
+        sf_buf_printf(b, " [bad hdr length %u - too long, > %u]",
+                      (unsigned)p->hlen, p->tcp_len);
+        return;
+    }
+    uint32_t length = p->payload_len;
+    if (length > 0 || (p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST))) {
+        sf_buf_puts(b, ", seq ");
+        sf_buf_putu(b, seq);
+        if (length > 0) {
+            sf_buf_putc(b, ':');
+            sf_buf_putu(b, (uint32_t)(seq + length));
+        }
+    }
+    if (p->flags & SF_TH_ACK) {
+        sf_buf_puts(b, ", ack ");
+        sf_buf_putu(b, ack);
+    }
+    sf_buf_puts(b, ", win ");
+    sf_buf_putu(b, p->win);
+    if (p->flags & SF_TH_URG) {
+        sf_buf_puts(b, ", urg ");
+        sf_buf_putu(b, p->urp);
+    }
+    const char *proto = "tcp";             /* for truncation markers */
+    if (p->hlen > 20) {
+        enum opt_end e = put_options(f, b, p, thseq, thack, rev, &proto);
+        if (e == OPT_LONGJMP)
+            sf_buf_printf(b, " [|%s]", proto);
+        if (e != OPT_DONE)
+            return;
+    }
+    sf_buf_puts(b, ", length ");
+    sf_buf_putu(b, length);
+    if (length > 0 && p->tcp_caplen < p->hlen)
+        sf_buf_printf(b, " [remaining caplen(%u) < header length(%u)] [|%s]",
+                      p->tcp_caplen, (unsigned)p->hlen, proto);
+}
+
+bool sf_tdfmt_format(struct sf_tdfmt *f, const struct sf_pkt *p,
+                     struct sf_buf *b)
+{
+    if (p->reach == SF_REACH_NONE)
+        return false;
+    if (f->cfg.number)
+        sf_buf_printf(b, "%5" PRIu64 "  ", p->number);
+    sf_tdfmt_format_ts(f, p, b);
+    put_link(f, p, b);
+    if (p->ipver == 4) {
+        sf_buf_puts(b, "IP ");
+        if (p->ip_missing)
+            sf_buf_printf(b, "truncated-ip - %u bytes missing! ",
+                          p->ip_missing);
+        if (p->reach == SF_REACH_IPOPTS) {
+            sf_buf_printf(b, " [remaining caplen(%u) < header length(%u)]"
+                             " [|ip]", p->ip_caplen, (unsigned)p->ip_hlen);
+            return true;
+        }
+    } else {
+        sf_buf_puts(b, "IP6 ");
+        if (p->ip_missing)
+            sf_buf_printf(b, "truncated-ip6 - %u bytes missing!",
+                          p->ip_missing);
+        if (p->ip6_first_nh != 6) {
+            put_ip6(b, p->src);
+            sf_buf_puts(b, " > ");
+            put_ip6(b, p->dst);
+            sf_buf_puts(b, ": ");
+        }
+        put_ip6ext(b, p);
+    }
+    put_tcp(f, p, b);
+    return true;
+}
