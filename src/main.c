@@ -18,10 +18,15 @@
 #include "sf_config.h"
 #include "synfin/capture.h"
 #include "synfin/decode.h"
+#include "synfin/event.h"
+#include "synfin/flowtab.h"
+#include "synfin/report_json.h"
+#include "synfin/report_timeline.h"
 #include "synfin/tdfmt.h"
 #include "synfin/util.h"
 
-enum mode { MODE_PLAIN };
+enum mode { MODE_TIMELINE, MODE_PLAIN, MODE_SUMMARY, MODE_JSON };
+enum color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct options {
     const char **files;
@@ -29,17 +34,16 @@ struct options {
     char *filter;               /* owned */
     uint64_t count;             /* -c; 0 = unlimited */
     enum mode mode;
+    bool anomalies_only;
+    enum color color;
     struct sf_tdfmt_config fmt;
+    struct sf_flowtab_config flows;
 };
 
 /* "not decoded" reasons, counted for the end-of-run summary */
 #define MAX_REASONS 64
 struct reasons {
-    struct {
-        enum sf_decode_status status;
-        const char *why;
-        uint64_t n;
-    } r[MAX_REASONS];
+    struct sf_reason_count r[MAX_REASONS];
     size_t n;
 };
 
@@ -48,16 +52,29 @@ static void usage(FILE *out)
     fputs(
 "usage: synfin [options] [-r FILE]... [filter expression]\n"
 "\n"
-"Reads TCP traffic from capture files and prints each TCP packet the way\n"
-"tcpdump -nn does.\n"
+"Reads TCP traffic from capture files and tells, connection by connection,\n"
+"how each was opened and closed: each packet as tcpdump -nn prints it,\n"
+"annotated with what it means, then the anomalies and a table of flows.\n"
 "\n"
 "input:\n"
 "  -r FILE            read a pcap or pcapng file; repeat to merge several\n"
 "                     files by timestamp; - reads standard input\n"
 "  -F FILE            read the BPF filter expression from FILE\n"
 "  -c N               stop after N packets (counted after the filter)\n"
-"output:\n"
-"  --plain            one tcpdump -nn line per TCP packet (current default)\n"
+"output (default: the annotated timeline, anomalies, flow table):\n"
+"  --plain            one tcpdump -nn line per TCP packet, nothing else\n"
+"  -q, --summary      only the anomalies and the flow table\n"
+"  --json[=flows]     one JSON object per flow, then a summary object\n"
+"  --anomalies        only packets and flows with anomalies\n"
+"  --color=WHEN       colour annotations: auto (on a terminal), always,\n"
+"                     never\n"
+"tracking:\n"
+"  --linger SECONDS   close_wait_linger threshold (default 5)\n"
+"  --idle-timeout SECONDS\n"
+"                     end a flow idle this long (default 300)\n"
+"  --max-flows N      flows tracked at once; the least recently active is\n"
+"                     ended beyond it (default 1000000)\n"
+"packet lines:\n"
 "  -S, --absolute-tcp-sequence-numbers\n"
 "                     print absolute, not relative, sequence numbers\n"
 "  -t                 timestamps: -t none, -tt seconds since the epoch,\n"
@@ -93,6 +110,20 @@ static bool parse_u64(const char *s, uint64_t *out)
         return false;
     *out = v;
     return true;
+}
+
+/* Seconds as a decimal ("5", "0.25") into microseconds. */
+static bool parse_seconds(const char *s, uint64_t *us)
+{
+    if (!s || !*s || *s == '-')
+        return false;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (errno || *end || v <= 0 || v > 1e9)
+        return false;
+    *us = (uint64_t)(v * 1e6 + 0.5);
+    return *us > 0;
 }
 
 /* Reads a filter file as tcpdump -F does: the whole file is the
@@ -145,6 +176,12 @@ enum {
     OPT_NANO,
     OPT_TSPREC,
     OPT_VERSION,
+    OPT_JSON,
+    OPT_ANOMALIES,
+    OPT_LINGER,
+    OPT_IDLE,
+    OPT_MAXFLOWS,
+    OPT_COLOR,
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -152,6 +189,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
         { "plain", no_argument, NULL, OPT_PLAIN },
+        { "summary", no_argument, NULL, 'q' },
+        { "json", optional_argument, NULL, OPT_JSON },
+        { "anomalies", no_argument, NULL, OPT_ANOMALIES },
+        { "linger", required_argument, NULL, OPT_LINGER },
+        { "idle-timeout", required_argument, NULL, OPT_IDLE },
+        { "max-flows", required_argument, NULL, OPT_MAXFLOWS },
+        { "color", optional_argument, NULL, OPT_COLOR },
         { "absolute-tcp-sequence-numbers", no_argument, NULL, 'S' },
         { "nano", no_argument, NULL, OPT_NANO },
         { "time-stamp-precision", required_argument, NULL, OPT_TSPREC },
@@ -164,7 +208,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     int tcount = 0;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+r:F:c:Stn#h", longopts, NULL)) !=
+    while ((c = getopt_long(argc, argv, "+r:F:c:Stn#hq", longopts, NULL)) !=
            -1) {
         switch (c) {
         case 'r':
@@ -192,6 +236,47 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_PLAIN:
             o->mode = MODE_PLAIN;
+            break;
+        case 'q':
+            o->mode = MODE_SUMMARY;
+            break;
+        case OPT_JSON:
+            if (optarg && strcmp(optarg, "flows") != 0)
+                return usage_error("--json=%s: only --json=flows exists so "
+                                   "far", optarg);
+            o->mode = MODE_JSON;
+            break;
+        case OPT_ANOMALIES:
+            o->anomalies_only = true;
+            break;
+        case OPT_LINGER:
+            if (!parse_seconds(optarg, &o->flows.linger_us))
+                return usage_error("--linger: not a positive number of "
+                                   "seconds: %s", optarg);
+            break;
+        case OPT_IDLE:
+            if (!parse_seconds(optarg, &o->flows.idle_us))
+                return usage_error("--idle-timeout: not a positive number of "
+                                   "seconds: %s", optarg);
+            break;
+        case OPT_MAXFLOWS: {
+            uint64_t n;
+            if (!parse_u64(optarg, &n) || n == 0 || n > SIZE_MAX / 2)
+                return usage_error("--max-flows: not a positive number: %s",
+                                   optarg);
+            o->flows.max_flows = (size_t)n;
+            break;
+        }
+        case OPT_COLOR:
+            if (!optarg || strcmp(optarg, "always") == 0)
+                o->color = COLOR_ALWAYS;
+            else if (strcmp(optarg, "never") == 0)
+                o->color = COLOR_NEVER;
+            else if (strcmp(optarg, "auto") == 0)
+                o->color = COLOR_AUTO;
+            else
+                return usage_error("--color: expected auto, always or never, "
+                                   "got %s", optarg);
             break;
         case OPT_NANO:
             o->fmt.nano = true;
@@ -251,29 +336,38 @@ static void count_reason(struct reasons *r, const struct sf_pkt *p)
         }
     }
     if (r->n < MAX_REASONS) {
-        r->r[r->n].status = p->status;
+        r->r[r->n].status = (uint8_t)p->status;
         r->r[r->n].why = p->why;
         r->r[r->n].n = 1;
         r->n++;
     }
 }
 
-/* Writes the pending output straight to the descriptor (the buffer is
- * already big: going through stdio would copy it once more); false when
- * stdout is gone or failing, with errno set. */
-static bool flush_out(struct sf_buf *out)
+static bool use_color(enum color c)
 {
-    size_t done = 0;
-    while (done < out->len) {
-        ssize_t n = write(STDOUT_FILENO, out->data + done, out->len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += (size_t)n;
-    }
-    sf_buf_reset(out);
-    return true;
+    if (c != COLOR_AUTO)
+        return c == COLOR_ALWAYS;
+    const char *term = getenv("TERM");
+    return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term &&
+           strcmp(term, "dumb") != 0;
+}
+
+static uint64_t pkt_us(const struct sf_pkt *p)
+{
+    return (uint64_t)p->ts_sec * 1000000u + p->ts_nsec / 1000u;
+}
+
+/* A TCP line that is not part of a flow (not decoded far enough). */
+static int emit_unattached(struct sf_sink *sink, const struct sf_pkt *p)
+{
+    if (!sink->on_event)
+        return 0;
+    struct sf_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = SF_EV_PACKET;
+    ev.ts_us = pkt_us(p);
+    ev.pkt = p;
+    return sink->on_event(sink->ctx, &ev);
 }
 
 static int run(const struct options *o)
@@ -289,33 +383,77 @@ static int run(const struct options *o)
         return err == SF_ERR_USAGE ? 2 : 1;
     }
     struct sf_tdfmt *fmt = sf_tdfmt_new(&o->fmt, NULL);
-    struct sf_buf out;
-    sf_buf_init(&out);
-    sf_buf_grow(&out, 1u << 16);
+    struct sf_timeline *tl = NULL;
+    struct sf_json *js = NULL;
+    struct sf_sink sink;
+    bool track = o->mode != MODE_PLAIN;
+    if (o->mode == MODE_JSON) {
+        struct sf_json_config jc = { .fd = STDOUT_FILENO };
+        js = sf_json_new(&jc, NULL);
+        sink = sf_json_sink(js);
+    } else {
+        struct sf_timeline_config tc = {
+            .fmt = fmt,
+            .fd = STDOUT_FILENO,
+            .plain = o->mode == MODE_PLAIN,
+            .summary_only = o->mode == MODE_SUMMARY,
+            .anomalies_only = o->anomalies_only,
+            .color = use_color(o->color),
+        };
+        tl = sf_timeline_new(&tc, NULL);
+        sink = sf_timeline_sink(tl);
+    }
+    struct sf_flowtab *ft = track ? sf_flowtab_new(&o->flows, NULL) : NULL;
     struct reasons reasons = { .n = 0 };
-    uint64_t packets = 0, tcp = 0;
-    int status = 0;
+    struct sf_totals tot;
+    memset(&tot, 0, sizeof(tot));
+    uint64_t last_us = 0;
     struct sf_frame fr;
     struct sf_pkt pkt;
-    int rc;
+    int rc, out_rc = 0;
     while ((rc = sf_capture_next(cap, &fr, errbuf)) == 1) {
         pkt.ts_sec = fr.ts_sec;
         pkt.ts_nsec = fr.ts_nsec;
         pkt.number = fr.number;
-        packets++;
-        if (sf_decode(fr.dlt, fr.data, fr.caplen, fr.wirelen, &pkt) ==
-            SF_DECODE_OK)
-            tcp++;
+        tot.packets++;
+        enum sf_decode_status st = sf_decode(fr.dlt, fr.data, fr.caplen,
+                                             fr.wirelen, &pkt);
+        if (st == SF_DECODE_OK)
+            tot.tcp++;
         else
             count_reason(&reasons, &pkt);
-        if (sf_tdfmt_format(fmt, &pkt, &out))
-            sf_buf_putc(&out, '\n');
-        if (out.len >= (1u << 16) && !flush_out(&out))
+        if (pkt_us(&pkt) > last_us)
+            last_us = pkt_us(&pkt);
+        if (st == SF_DECODE_OK && track)
+            out_rc = sf_flowtab_input(ft, &pkt, &sink);
+        else if (pkt.reach != SF_REACH_NONE)
+            out_rc = emit_unattached(&sink, &pkt);
+        else if (track)
+            out_rc = sf_flowtab_tick(ft, pkt_us(&pkt), &sink);
+        if (out_rc)
             break;
-        if (o->count && packets >= o->count)
+        if (o->count && tot.packets >= o->count)
             break;
     }
-    if (!flush_out(&out)) {
+    if (!out_rc && track)
+        out_rc = sf_flowtab_flush(ft, last_us, &sink);
+    if (!out_rc) {
+        tot.not_decoded = tot.packets - tot.tcp;
+        tot.nreasons = reasons.n;
+        tot.reasons = reasons.r;
+        if (ft) {
+            struct sf_flowtab_stats fs;
+            sf_flowtab_stats(ft, &fs);
+            tot.flows = fs.flows;
+            tot.open_max = fs.max_open;
+            tot.evicted = fs.evicted;
+            tot.idle = fs.idle;
+        }
+        if (sink.finish)
+            out_rc = sink.finish(sink.ctx, &tot);
+    }
+    int status = 0;
+    if (out_rc) {
         if (errno != EPIPE) {
             fprintf(stderr, "synfin: error writing output: %s\n",
                     strerror(errno));
@@ -325,16 +463,9 @@ static int run(const struct options *o)
         fprintf(stderr, "synfin: %s\n", errbuf);
         status = 1;
     }
-    if (status == 0 && rc >= 0 && isatty(STDERR_FILENO)) {
-        fprintf(stderr, "synfin: %" PRIu64 " packets, %" PRIu64 " tcp",
-                packets, tcp);
-        for (size_t i = 0; i < reasons.n; i++)
-            fprintf(stderr, "%s %" PRIu64 " %s (%s)", i ? "," : "; not decoded:",
-                    reasons.r[i].n, sf_decode_status_name(reasons.r[i].status),
-                    reasons.r[i].why);
-        fputc('\n', stderr);
-    }
-    sf_buf_fini(&out);
+    sf_flowtab_free(ft);
+    sf_timeline_free(tl);
+    sf_json_free(js);
     sf_tdfmt_free(fmt);
     sf_capture_close(cap);
     return status;

@@ -37,6 +37,9 @@ struct sf_tdfmt {
     /* -ttt / -ttttt reference, in the printed precision */
     int64_t ref_sec;
     uint32_t ref_frac;
+    int64_t first_sec;          /* first packet, for sf_tdfmt_format_time */
+    uint32_t first_frac;
+    bool have_first;
     /* cache of the last formatted "HH:MM:SS" / date for one second */
     int64_t cached_sec;
     bool cached_valid;
@@ -251,6 +254,11 @@ void sf_tdfmt_format_ts(struct sf_tdfmt *f, const struct sf_pkt *p,
     int64_t sec = p->ts_sec;
     uint32_t frac = nano ? p->ts_nsec : p->ts_nsec / 1000;
     uint32_t unit = nano ? 1000000000u : 1000000u;
+    if (!f->have_first) {
+        f->first_sec = sec;
+        f->first_frac = frac;
+        f->have_first = true;
+    }
 
     switch (f->cfg.ts_style) {
     case SF_TS_DEFAULT:
@@ -297,6 +305,44 @@ void sf_tdfmt_format_ts(struct sf_tdfmt *f, const struct sf_pkt *p,
         put_hmsfrac(f, b, sec, frac, true, false);
         sf_buf_putc(b, ' ');
         break;
+    }
+}
+
+void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_us,
+                          struct sf_buf *b)
+{
+    bool nano = f->cfg.nano;
+    int64_t sec = (int64_t)(ts_us / 1000000);
+    uint32_t frac = (uint32_t)(ts_us % 1000000) * (nano ? 1000u : 1u);
+    uint32_t unit = nano ? 1000000000u : 1000000u;
+    switch (f->cfg.ts_style) {
+    case SF_TS_DEFAULT:
+    case SF_TS_DATE:
+        put_hmsfrac(f, b, sec, frac, f->cfg.ts_style == SF_TS_DATE, false);
+        sf_buf_putc(b, ' ');
+        break;
+    case SF_TS_NONE:
+        break;
+    case SF_TS_UNIX:
+        sf_buf_putu(b, (uint64_t)sec);
+        put_frac(b, frac, nano);
+        sf_buf_putc(b, ' ');
+        break;
+    case SF_TS_DELTA:
+    case SF_TS_SINCE_FIRST: {
+        int64_t ds = sec - f->first_sec;
+        int64_t df = (int64_t)frac - f->first_frac;
+        if (df < 0) {
+            ds--;
+            df += unit;
+        }
+        if (ds < 0)
+            ds = 0, df = 0;
+        sf_buf_putc(b, ' ');
+        put_hmsfrac(f, b, ds, (uint32_t)df, false, true);
+        sf_buf_putc(b, ' ');
+        break;
+    }
     }
 }
 

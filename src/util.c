@@ -4,9 +4,11 @@
 
 #include "synfin/util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
     int err;
@@ -123,4 +125,22 @@ void sf_buf_printf(struct sf_buf *b, const char *fmt, ...)
         va_end(ap);
     }
     b->len += (size_t)n;
+}
+
+int sf_buf_write(struct sf_buf *b, int fd)
+{
+    size_t done = 0;
+    while (done < b->len) {
+        ssize_t n = write(fd, b->data + done, b->len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return SF_ERR_IO;
+        }
+        done += (size_t)n;
+    }
+    sf_buf_reset(b);
+    return 0;
 }

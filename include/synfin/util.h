@@ -102,6 +102,10 @@ static inline void sf_buf_puts(struct sf_buf *b, const char *s)
 
 void sf_buf_printf(struct sf_buf *b, const char *fmt, ...) SF_PRINTF(2, 3);
 
+/* Writes the buffer to `fd` (retrying short writes) and empties it.
+ * Returns 0, or SF_ERR_IO with errno set (EPIPE: the reader is gone). */
+SF_NODISCARD int sf_buf_write(struct sf_buf *b, int fd);
+
 /* "00" "01" ... "99", for sf_buf_putu. */
 extern const char sf_digit_pairs[200];
 

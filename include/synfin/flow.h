@@ -1,0 +1,184 @@
+#ifndef SF_FLOW_H
+#define SF_FLOW_H
+
+/* flow: the vocabulary of DESIGN.md 3-4 and the read-only view of one
+ * connection that reporters receive. The tracker fills a struct sf_flow;
+ * reporters only read it, during the callback that hands it to them. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synfin/util.h"
+
+enum sf_side {
+    SF_CLIENT = 0,
+    SF_SERVER = 1,
+    SF_BOTH = 2,            /* close initiator when the FINs crossed */
+    SF_NOSIDE = 3,          /* null */
+};
+
+/* RFC 9293 3.3.2, as inferred at the capture point. */
+enum sf_tcp_state {
+    SF_TCP_CLOSED,
+    SF_TCP_LISTEN,
+    SF_TCP_SYN_SENT,
+    SF_TCP_SYN_RCVD,
+    SF_TCP_ESTABLISHED,
+    SF_TCP_FIN_WAIT_1,
+    SF_TCP_FIN_WAIT_2,
+    SF_TCP_CLOSING,
+    SF_TCP_TIME_WAIT,
+    SF_TCP_CLOSE_WAIT,
+    SF_TCP_LAST_ACK,
+};
+
+enum sf_handshake {
+    SF_HS_NONE,             /* mid-stream: no handshake seen */
+    SF_HS_SYN_ONLY,
+    SF_HS_SYN_SYNACK,
+    SF_HS_COMPLETE,
+};
+
+enum sf_close {
+    SF_CLOSE_NONE,
+    SF_CLOSE_FIN4,
+    SF_CLOSE_FIN3,
+    SF_CLOSE_SIMULTANEOUS,
+    SF_CLOSE_HALF_CLOSED,
+    SF_CLOSE_RST,
+    SF_CLOSE_REFUSED,
+};
+
+/* DESIGN.md 4: stable anomaly ids (names by sf_anomaly_name()). */
+enum sf_anomaly_type {
+    SF_AN_RST,
+    SF_AN_REFUSED,
+    SF_AN_SYN_UNANSWERED,
+    SF_AN_SYN_RETRANSMIT,
+    SF_AN_SYNACK_RETRANSMIT,
+    SF_AN_FIN_RETRANSMIT,
+    SF_AN_SYNACK_UNACKED,
+    SF_AN_BAD_HANDSHAKE_ACK,
+    SF_AN_CLOSE_WAIT_LINGER,
+    SF_AN_FIN_UNACKED,
+    SF_AN_DATA_AFTER_FIN,
+    SF_AN_PORT_REUSE,
+    SF_AN_MIDSTREAM,
+    SF_AN_SYN_WITH_DATA,
+    SF_AN_SIMULTANEOUS_OPEN,
+    SF_AN_RST_OUT_OF_WINDOW,
+    SF_AN_COUNT
+};
+
+/* Zeek's per-endpoint states (TCP_Endpoint.h), for conn_state. */
+enum sf_zeek_state {
+    SF_ZEEK_INACTIVE,
+    SF_ZEEK_SYN_SENT,
+    SF_ZEEK_SYN_ACK_SENT,
+    SF_ZEEK_PARTIAL,
+    SF_ZEEK_ESTABLISHED,
+    SF_ZEEK_CLOSED,
+    SF_ZEEK_RESET,
+};
+
+/* Why a flow ended (was handed to reporters and freed). */
+enum sf_end_reason {
+    SF_END_CLOSED,          /* closed or reset, and quiet since */
+    SF_END_IDLE,            /* --idle-timeout */
+    SF_END_EVICTED,         /* --max-flows */
+    SF_END_REUSED,          /* a new connection took its 4-tuple */
+    SF_END_INPUT,           /* end of input */
+};
+
+struct sf_anomaly {
+    uint64_t ts_us;
+    uint8_t type;           /* enum sf_anomaly_type */
+    uint8_t side;           /* enum sf_side: who sent / is stuck */
+    uint8_t state;          /* that side's state at the time */
+    uint8_t extra;          /* type-specific (e.g. count of retransmits) */
+    uint32_t arg;           /* type-specific (bytes in flight, idle ms...) */
+};
+
+struct sf_endpoint {
+    uint8_t addr[16];       /* IPv4 in the first 4 bytes */
+    uint16_t port;
+    uint8_t state;          /* enum sf_tcp_state */
+    uint8_t zeek;           /* Zeek endpoint state (tracker-internal) */
+    uint32_t iss;           /* sequence number of this side's SYN */
+    uint32_t snd_nxt;       /* highest sequence sent + 1 */
+    uint32_t ack;           /* highest acknowledgement sent */
+    uint32_t fin_seq;       /* sequence number of this side's FIN */
+    uint32_t last_rst_seq;
+    uint32_t last_fin_end;  /* for Zeek's F repetition rule */
+    uint16_t win;           /* last advertised window, unscaled */
+    uint16_t mss;           /* from the SYN, 0 = none */
+    uint8_t wscale;         /* from the SYN, valid if opt_wscale */
+    uint8_t hist;           /* Zeek letters already given once (bits) */
+    uint8_t t_next;         /* Zeek T/W letter thresholds: 10^n */
+    uint8_t w_next;
+    bool syn : 1, synack : 1, acked_syn : 1, syn_acked : 1;
+    bool fin : 1, fin_acked : 1, acked_fin : 1, passive : 1;
+    bool rst : 1, has_ack : 1, open : 1, data_after_peer_fin : 1;
+    bool opt_wscale : 1, opt_sack : 1, opt_ts : 1, opt_tfo : 1;
+    bool win_syn : 1;       /* `win` came from a SYN: never scaled */
+    uint16_t syn_count;     /* SYN (or SYN-ACK) segments sent */
+    uint16_t fin_count;
+    uint32_t packets;
+    uint32_t retrans;       /* payload retransmissions */
+    uint32_t zero_wins;
+    uint64_t bytes;         /* payload bytes */
+    uint64_t last_us;       /* last segment sent */
+    uint64_t fin_us;
+};
+
+/* One connection. Owned by the flow table; reporters get const views. */
+struct sf_flow {
+    uint32_t id;            /* first-seen order, from 1 */
+    uint8_t ipver;
+    bool midstream;
+    uint8_t handshake;      /* enum sf_handshake */
+    uint8_t close;          /* enum sf_close, final at flow end */
+    uint8_t initiator;      /* enum sf_side */
+    uint8_t rst_by;         /* enum sf_side */
+    bool half_close;
+    bool complete;
+    bool finished;          /* closed or reset: ends once quiet */
+    bool fin_crossed;       /* second FIN sent before the first was acked */
+    bool fin_merged;        /* second FIN carried the ACK of the first */
+    bool first_fin_acked_alone; /* a segment acked the first FIN alone */
+    uint8_t end_reason;     /* enum sf_end_reason, set at the end */
+    uint8_t hist_len;
+    char history[23];       /* Zeek history, NUL-terminated */
+    uint64_t first_us, last_us;
+    uint64_t syn_us, synack_us, ack_us;  /* 0 = not seen */
+    uint64_t done_us;       /* when it became finished */
+    struct sf_endpoint ep[2];            /* [SF_CLIENT], [SF_SERVER] */
+    struct sf_anomaly *an;  /* owned */
+    uint16_t n_an, cap_an;
+    uint8_t linger_side;    /* CLOSE_WAIT linger already reported for */
+};
+
+/* Static names ("fin4", "ESTABLISHED", "syn_unanswered", ...). */
+const char *sf_side_name(enum sf_side s);
+const char *sf_state_name(enum sf_tcp_state s);
+const char *sf_handshake_name(enum sf_handshake h);
+const char *sf_close_name(enum sf_close c);
+const char *sf_anomaly_name(enum sf_anomaly_type t);
+const char *sf_end_reason_name(enum sf_end_reason r);
+
+/* Zeek conn.log conn_state of the flow ("SF", "S0", "REJ", ...). */
+const char *sf_flow_conn_state(const struct sf_flow *f);
+
+/* Appends the human detail of an anomaly ("server sent RST in
+ * ESTABLISHED with 120 bytes unacked") to `out`. */
+void sf_anomaly_format(const struct sf_flow *f, const struct sf_anomaly *a,
+                       struct sf_buf *out);
+
+/* Appends "ip.port" (IPv4) or "[ip].port"-free tcpdump style "ip.port". */
+void sf_endpoint_format(const struct sf_flow *f, enum sf_side side,
+                        struct sf_buf *out);
+/* Appends the address alone. */
+void sf_addr_format(int ipver, const uint8_t *addr, struct sf_buf *out);
+
+#endif /* SF_FLOW_H */

@@ -1,0 +1,227 @@
+/* flow: names for the contract vocabulary (DESIGN.md 3-4), Zeek's
+ * conn_state of a finished flow (main.zeek conn_state(), TCP branch), and
+ * the human detail of each anomaly. Read-only over struct sf_flow. */
+
+#include "synfin/flow.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "synfin/event.h"
+
+static const char *const side_names[] = { "client", "server", "both", "none" };
+static const char *const state_names[] = {
+    "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
+    "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK",
+};
+static const char *const hs_names[] = { "none", "syn_only", "syn_synack",
+                                        "complete" };
+static const char *const close_names[] = { "none", "fin4", "fin3",
+                                           "simultaneous", "half_closed",
+                                           "rst", "refused" };
+static const char *const anomaly_names[] = {
+    "rst", "refused", "syn_unanswered", "syn_retransmit",
+    "synack_retransmit", "fin_retransmit", "synack_unacked",
+    "bad_handshake_ack", "close_wait_linger", "fin_unacked",
+    "data_after_fin", "port_reuse", "midstream", "syn_with_data",
+    "simultaneous_open", "rst_out_of_window",
+};
+static const char *const end_names[] = { "closed", "idle", "evicted",
+                                         "reused", "end_of_input" };
+static const char *const step_names[] = {
+    "", "SYN 1/3", "SYN-ACK 2/3", "ACK 3/3", "FIN 1/4", "ACK 2/4",
+    "FIN 3/4", "FIN+ACK 2+3/4", "FIN 2/4 crossed", "ACK 4/4", "RST",
+    "half-close data", "data", "ACK", "ACK 3/4",
+};
+
+#define NAME(table, v)                                                    \
+    ((size_t)(v) < sizeof(table) / sizeof(table[0]) ? table[v] : "?")
+
+const char *sf_side_name(enum sf_side s) { return NAME(side_names, s); }
+const char *sf_state_name(enum sf_tcp_state s) { return NAME(state_names, s); }
+const char *sf_handshake_name(enum sf_handshake h) { return NAME(hs_names, h); }
+const char *sf_close_name(enum sf_close c) { return NAME(close_names, c); }
+const char *sf_anomaly_name(enum sf_anomaly_type t)
+{
+    return NAME(anomaly_names, t);
+}
+const char *sf_end_reason_name(enum sf_end_reason r)
+{
+    return NAME(end_names, r);
+}
+const char *sf_step_name(enum sf_step s) { return NAME(step_names, s); }
+
+/* main.zeek conn_state(), TCP branch, rules in order (prior-art.md 1.2). */
+const char *sf_flow_conn_state(const struct sf_flow *f)
+{
+    enum sf_zeek_state os = f->ep[SF_CLIENT].zeek, rs = f->ep[SF_SERVER].zeek;
+    bool o_inactive = os == SF_ZEEK_INACTIVE || os == SF_ZEEK_PARTIAL;
+    bool r_inactive = rs == SF_ZEEK_INACTIVE || rs == SF_ZEEK_PARTIAL;
+
+    if (rs == SF_ZEEK_RESET) {
+        if (os == SF_ZEEK_SYN_SENT || os == SF_ZEEK_SYN_ACK_SENT ||
+            (os == SF_ZEEK_RESET && f->ep[SF_CLIENT].bytes == 0 &&
+             f->ep[SF_SERVER].bytes == 0))
+            return "REJ";
+        return o_inactive ? "RSTRH" : "RSTR";
+    }
+    if (os == SF_ZEEK_RESET) {
+        if (r_inactive) {
+            /* history must fully match ^?S[^HAFGIQ]*R.* */
+            const char *h = f->history;
+            if (*h == '^')
+                h++;
+            if (*h == 'S') {
+                h++;
+                while (*h && !strchr("HAFGIQ", *h) && *h != 'R')
+                    h++;
+                if (*h == 'R')
+                    return "RSTOS0";
+            }
+            return "OTH";
+        }
+        return "RSTO";
+    }
+    if (os == SF_ZEEK_CLOSED && rs == SF_ZEEK_CLOSED)
+        return "SF";
+    if (os == SF_ZEEK_CLOSED)
+        return r_inactive ? "SH" : "S2";
+    if (rs == SF_ZEEK_CLOSED)
+        return o_inactive ? "SHR" : "S3";
+    if (os == SF_ZEEK_SYN_SENT && rs == SF_ZEEK_INACTIVE)
+        return "S0";
+    if (os == SF_ZEEK_ESTABLISHED && rs == SF_ZEEK_ESTABLISHED)
+        return "S1";
+    return "OTH";
+}
+
+void sf_addr_format(int ipver, const uint8_t *a, struct sf_buf *out)
+{
+    if (ipver == 4) {
+        sf_buf_printf(out, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+        return;
+    }
+    /* RFC 5952 text, as tcpdump prints it */
+    unsigned w[8];
+    for (int i = 0; i < 8; i++)
+        w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    int best = -1, best_len = 0;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && w[j] == 0)
+            j++;
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    if (best_len < 2)
+        best = -1;
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + best_len) {
+            if (i == best)
+                sf_buf_putc(out, ':');
+            continue;
+        }
+        if (i)
+            sf_buf_putc(out, ':');
+        if (i == 6 && best == 0 &&
+            (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+            sf_buf_printf(out, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+            return;
+        }
+        sf_buf_printf(out, "%x", w[i]);
+    }
+    if (best >= 0 && best + best_len == 8)
+        sf_buf_putc(out, ':');
+}
+
+void sf_endpoint_format(const struct sf_flow *f, enum sf_side side,
+                        struct sf_buf *out)
+{
+    const struct sf_endpoint *e = &f->ep[side];
+    sf_addr_format(f->ipver, e->addr, out);
+    sf_buf_printf(out, ".%u", e->port);
+}
+
+void sf_anomaly_format(const struct sf_flow *f, const struct sf_anomaly *a,
+                       struct sf_buf *out)
+{
+    const char *who = sf_side_name(a->side);
+    const char *other = sf_side_name(a->side == SF_CLIENT ? SF_SERVER
+                                                          : SF_CLIENT);
+    const char *st = sf_state_name(a->state);
+    (void)f;
+    switch (a->type) {
+    case SF_AN_RST:
+        sf_buf_printf(out, "%s sent RST in %s", who, st);
+        if (a->arg)
+            sf_buf_printf(out, "; %u bytes from the %s not acknowledged by "
+                          "it", a->arg, other);
+        break;
+    case SF_AN_REFUSED:
+        sf_buf_printf(out, "%s answered the SYN with RST (port closed)", who);
+        break;
+    case SF_AN_SYN_UNANSWERED:
+        sf_buf_printf(out, "%u SYN%s from the %s, no SYN-ACK", a->arg,
+                      a->arg == 1 ? "" : "s", who);
+        break;
+    case SF_AN_SYN_RETRANSMIT:
+    case SF_AN_SYNACK_RETRANSMIT:
+    case SF_AN_FIN_RETRANSMIT:
+        sf_buf_printf(out, "%s sent the same %s %u times", who,
+                      a->type == SF_AN_SYN_RETRANSMIT     ? "SYN"
+                      : a->type == SF_AN_SYNACK_RETRANSMIT ? "SYN-ACK"
+                                                           : "FIN",
+                      a->arg);
+        break;
+    case SF_AN_SYNACK_UNACKED:
+        sf_buf_printf(out, "SYN-ACK from the %s never acknowledged "
+                      "(half-open)", who);
+        break;
+    case SF_AN_BAD_HANDSHAKE_ACK:
+        sf_buf_printf(out, "%s %s acknowledges %+d from the expected number",
+                      who, a->extra ? "ACK" : "SYN-ACK", (int32_t)a->arg);
+        break;
+    case SF_AN_CLOSE_WAIT_LINGER:
+        sf_buf_printf(out, "%s acknowledged the %s's FIN and stayed idle in "
+                      "CLOSE_WAIT for %u.%03u s", who, other, a->arg / 1000,
+                      a->arg % 1000);
+        break;
+    case SF_AN_FIN_UNACKED:
+        sf_buf_printf(out, "FIN from the %s never acknowledged (%s)", who, st);
+        break;
+    case SF_AN_DATA_AFTER_FIN:
+        sf_buf_printf(out, "%s sent %u bytes after its own FIN", who, a->arg);
+        break;
+    case SF_AN_PORT_REUSE:
+        if (a->extra)
+            sf_buf_printf(out, "new SYN on a 4-tuple whose previous "
+                          "connection closed %u ms before (TIME_WAIT)",
+                          a->arg);
+        else
+            sf_buf_printf(out, "new SYN on a 4-tuple whose previous "
+                          "connection was not closed");
+        break;
+    case SF_AN_MIDSTREAM:
+        sf_buf_printf(out, "no handshake seen; roles guessed (%s has the "
+                      "higher port)", sf_side_name(SF_CLIENT));
+        break;
+    case SF_AN_SYN_WITH_DATA:
+        sf_buf_printf(out, "%s SYN carries %u bytes (TCP Fast Open)", who,
+                      a->arg);
+        break;
+    case SF_AN_SIMULTANEOUS_OPEN:
+        sf_buf_printf(out, "both sides sent a SYN before seeing the "
+                      "other's");
+        break;
+    case SF_AN_RST_OUT_OF_WINDOW:
+        sf_buf_printf(out, "RST from the %s is outside the %s's window "
+                      "(ignored by it)", who, other);
+        break;
+    default:
+        sf_buf_puts(out, "?");
+        break;
+    }
+}

@@ -1,0 +1,240 @@
+/* report_json: reporter for scripts. Input: finished flows and the run's
+ * totals; output: NDJSON, a "flow" object per flow when it ends and a
+ * "summary" object last. json-c keeps insertion order, so the key order
+ * below is the contract's order; objects are created, filled and added to
+ * their parent at once (the parent owns them), only the root is put. */
+
+#include "synfin/report_json.h"
+
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define FLUSH_AT (1u << 16)
+
+struct sf_json {
+    struct sf_json_config cfg;
+    struct sf_buf out;
+    uint64_t close_counts[7];
+    uint64_t anomaly_counts[SF_AN_COUNT];
+};
+
+struct sf_json *sf_json_new(const struct sf_json_config *cfg, char *errbuf)
+{
+    (void)errbuf;
+    struct sf_json *j = sf_xcalloc(1, sizeof(*j));
+    j->cfg = *cfg;
+    sf_buf_init(&j->out);
+    return j;
+}
+
+void sf_json_free(struct sf_json *j)
+{
+    if (!j)
+        return;
+    sf_buf_fini(&j->out);
+    free(j);
+}
+
+/* Epoch seconds with exactly 6 decimals, never float noise. */
+static json_object *ts_obj(uint64_t us)
+{
+    if (!us)
+        return NULL;                    /* serialised as null */
+    char text[32];
+    snprintf(text, sizeof(text), "%" PRIu64 ".%06" PRIu64, us / 1000000,
+             us % 1000000);
+    return json_object_new_double_s((double)us / 1e6, text);
+}
+
+static json_object *ms_obj(uint64_t from_us, uint64_t to_us)
+{
+    if (!from_us || !to_us || to_us < from_us)
+        return NULL;
+    char text[32];
+    uint64_t d = to_us - from_us;
+    snprintf(text, sizeof(text), "%" PRIu64 ".%03" PRIu64, d / 1000,
+             d % 1000);
+    return json_object_new_double_s((double)d / 1e3, text);
+}
+
+static json_object *side_obj(enum sf_side s)
+{
+    return s == SF_NOSIDE ? NULL : json_object_new_string(sf_side_name(s));
+}
+
+static json_object *endpoint_obj(const struct sf_flow *f, enum sf_side side)
+{
+    json_object *o = json_object_new_object();
+    struct sf_buf b;
+    sf_buf_init(&b);
+    sf_addr_format(f->ipver, f->ep[side].addr, &b);
+    json_object_object_add(o, "ip", json_object_new_string(b.data));
+    json_object_object_add(o, "port", json_object_new_int(f->ep[side].port));
+    sf_buf_fini(&b);
+    return o;
+}
+
+static json_object *pair_obj(uint64_t client, uint64_t server)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "client", json_object_new_int64((int64_t)client));
+    json_object_object_add(o, "server", json_object_new_int64((int64_t)server));
+    return o;
+}
+
+static json_object *handshake_obj(const struct sf_flow *f)
+{
+    const struct sf_endpoint *c = &f->ep[SF_CLIENT], *s = &f->ep[SF_SERVER];
+    json_object *h = json_object_new_object();
+    json_object_object_add(h, "state",
+                           json_object_new_string(sf_handshake_name(f->handshake)));
+    json_object_object_add(h, "syn_ts", ts_obj(f->syn_us));
+    json_object_object_add(h, "synack_ts", ts_obj(f->synack_us));
+    json_object_object_add(h, "ack_ts", ts_obj(f->ack_us));
+    json_object_object_add(h, "syn_to_synack_ms",
+                           ms_obj(f->syn_us, f->synack_us));
+    json_object_object_add(h, "synack_to_ack_ms",
+                           ms_obj(f->synack_us, f->ack_us));
+    json_object_object_add(h, "rtt_ms", ms_obj(f->syn_us, f->ack_us));
+    json_object_object_add(h, "syn_count",
+                           json_object_new_int(f->syn_us ? c->syn_count : 0));
+    json_object_object_add(h, "synack_count",
+                           json_object_new_int(s->synack ? s->syn_count : 0));
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "mss_client",
+                           c->mss ? json_object_new_int(c->mss) : NULL);
+    json_object_object_add(o, "mss_server",
+                           s->mss ? json_object_new_int(s->mss) : NULL);
+    bool ws = c->syn && s->synack && c->opt_wscale && s->opt_wscale;
+    json_object_object_add(o, "wscale_client",
+                           ws ? json_object_new_int(c->wscale) : NULL);
+    json_object_object_add(o, "wscale_server",
+                           ws ? json_object_new_int(s->wscale) : NULL);
+    json_object_object_add(o, "sack_permitted",
+                           json_object_new_boolean(c->opt_sack && s->opt_sack));
+    json_object_object_add(o, "timestamps",
+                           json_object_new_boolean(c->opt_ts && s->opt_ts));
+    json_object_object_add(o, "tfo", json_object_new_boolean(c->opt_tfo));
+    json_object_object_add(h, "options", o);
+    return h;
+}
+
+static json_object *flow_obj(const struct sf_flow *f)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("flow"));
+    json_object_object_add(o, "id", json_object_new_int64(f->id));
+    json_object_object_add(o, "client", endpoint_obj(f, SF_CLIENT));
+    json_object_object_add(o, "server", endpoint_obj(f, SF_SERVER));
+    json_object_object_add(o, "first_ts", ts_obj(f->first_us));
+    json_object_object_add(o, "last_ts", ts_obj(f->last_us));
+    json_object_object_add(o, "duration_ms", ms_obj(f->first_us, f->last_us));
+    json_object_object_add(o, "packets", pair_obj(f->ep[0].packets,
+                                                  f->ep[1].packets));
+    json_object_object_add(o, "bytes", pair_obj(f->ep[0].bytes,
+                                                f->ep[1].bytes));
+    json_object_object_add(o, "retransmits", pair_obj(f->ep[0].retrans,
+                                                      f->ep[1].retrans));
+    json_object_object_add(o, "handshake", handshake_obj(f));
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "kind",
+                           json_object_new_string(sf_close_name(f->close)));
+    json_object_object_add(c, "initiator", side_obj(f->initiator));
+    json_object_object_add(c, "rst_by", side_obj(f->rst_by));
+    json_object_object_add(c, "half_close",
+                           json_object_new_boolean(f->half_close));
+    json_object_object_add(c, "complete", json_object_new_boolean(f->complete));
+    json_object_object_add(o, "close", c);
+    json_object *st = json_object_new_object();
+    json_object_object_add(st, "client",
+                           json_object_new_string(sf_state_name(f->ep[0].state)));
+    json_object_object_add(st, "server",
+                           json_object_new_string(sf_state_name(f->ep[1].state)));
+    json_object_object_add(o, "states", st);
+    json_object_object_add(o, "conn_state",
+                           json_object_new_string(sf_flow_conn_state(f)));
+    json_object_object_add(o, "history", json_object_new_string(f->history));
+    json_object_object_add(o, "end",
+                           json_object_new_string(sf_end_reason_name(f->end_reason)));
+    json_object *an = json_object_new_array();
+    struct sf_buf b;
+    sf_buf_init(&b);
+    for (size_t i = 0; i < f->n_an; i++) {
+        const struct sf_anomaly *a = &f->an[i];
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "type",
+                               json_object_new_string(sf_anomaly_name(a->type)));
+        json_object_object_add(x, "ts", ts_obj(a->ts_us));
+        json_object_object_add(x, "side", side_obj(a->side));
+        sf_buf_reset(&b);
+        sf_anomaly_format(f, a, &b);
+        json_object_object_add(x, "detail",
+                               json_object_new_string(b.data ? b.data : ""));
+        json_object_array_add(an, x);
+    }
+    sf_buf_fini(&b);
+    json_object_object_add(o, "anomalies", an);
+    return o;
+}
+
+static int emit(struct sf_json *j, json_object *o)
+{
+    sf_buf_puts(&j->out, json_object_to_json_string_ext(
+                             o, JSON_C_TO_STRING_PLAIN));
+    sf_buf_putc(&j->out, '\n');
+    json_object_put(o);
+    if (j->cfg.line_buffered || j->out.len >= FLUSH_AT)
+        return sf_buf_write(&j->out, j->cfg.fd);
+    return 0;
+}
+
+static int on_flow_end(void *ctx, const struct sf_flow *f)
+{
+    struct sf_json *j = ctx;
+    if (f->close < 7)
+        j->close_counts[f->close]++;
+    for (size_t i = 0; i < f->n_an; i++)
+        if (f->an[i].type < SF_AN_COUNT)
+            j->anomaly_counts[f->an[i].type]++;
+    return emit(j, flow_obj(f));
+}
+
+static int finish(void *ctx, const struct sf_totals *t)
+{
+    struct sf_json *j = ctx;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("summary"));
+    json_object_object_add(o, "packets", json_object_new_int64((int64_t)t->packets));
+    json_object_object_add(o, "tcp_packets", json_object_new_int64((int64_t)t->tcp));
+    json_object *nd = json_object_new_object();
+    for (size_t i = 0; i < t->nreasons; i++)
+        json_object_object_add(nd, t->reasons[i].why,
+                               json_object_new_int64((int64_t)t->reasons[i].n));
+    json_object_object_add(o, "not_decoded", nd);
+    json_object_object_add(o, "flows", json_object_new_int64((int64_t)t->flows));
+    json_object *ck = json_object_new_object();
+    for (int k = 0; k < 7; k++)
+        json_object_object_add(ck, sf_close_name((enum sf_close)k),
+                               json_object_new_int64((int64_t)j->close_counts[k]));
+    json_object_object_add(o, "close", ck);
+    json_object *an = json_object_new_object();
+    for (int k = 0; k < SF_AN_COUNT; k++)
+        if (j->anomaly_counts[k])
+            json_object_object_add(an, sf_anomaly_name((enum sf_anomaly_type)k),
+                                   json_object_new_int64((int64_t)j->anomaly_counts[k]));
+    json_object_object_add(o, "anomalies", an);
+    json_object_object_add(o, "evicted", json_object_new_int64((int64_t)t->evicted));
+    int rc = emit(j, o);
+    if (rc == 0)
+        rc = sf_buf_write(&j->out, j->cfg.fd);
+    return rc;
+}
+
+struct sf_sink sf_json_sink(struct sf_json *j)
+{
+    struct sf_sink s = { .ctx = j, .on_flow_end = on_flow_end,
+                         .finish = finish };
+    return s;
+}

@@ -1,0 +1,314 @@
+/* report_timeline: reporter for text. Input: events (every TCP packet, in
+ * capture order, with what it meant) and finished flows; output: the
+ * annotated timeline, then anomalies, per-flow table and totals. The
+ * annotation grammar (man page, OUTPUT):
+ *   LINE  # [ID] [STEP] [SIDE:STATE]... [!ANOMALY]...
+ * Stripping from "  # " to the end of each packet line gives --plain. */
+
+#include "synfin/report_timeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FLUSH_AT (1u << 16)
+
+#define C_RESET "\033[0m"
+#define C_STEP "\033[36m"       /* cyan */
+#define C_STATE "\033[33m"      /* yellow */
+#define C_ANOM "\033[1;31m"     /* bold red */
+#define C_DIM "\033[2m"
+
+struct row {
+    uint32_t id;
+    uint32_t len;
+    size_t off;                 /* into rows text */
+};
+
+struct sf_timeline {
+    struct sf_timeline_config cfg;
+    struct sf_buf out;
+    struct sf_buf rows_text;    /* per-flow table rows, formatted */
+    struct row *rows;
+    size_t nrows, caprows;
+    struct sf_buf anoms;        /* anomaly list, formatted */
+    uint64_t nanoms;
+    uint64_t close_counts[7];
+    uint64_t anomaly_counts[SF_AN_COUNT];
+    uint64_t shown_flows;
+};
+
+struct sf_timeline *sf_timeline_new(const struct sf_timeline_config *cfg,
+                                    char *errbuf)
+{
+    (void)errbuf;
+    struct sf_timeline *t = sf_xcalloc(1, sizeof(*t));
+    t->cfg = *cfg;
+    sf_buf_init(&t->out);
+    sf_buf_grow(&t->out, FLUSH_AT + 4096);
+    sf_buf_init(&t->rows_text);
+    sf_buf_init(&t->anoms);
+    return t;
+}
+
+void sf_timeline_free(struct sf_timeline *t)
+{
+    if (!t)
+        return;
+    sf_buf_fini(&t->out);
+    sf_buf_fini(&t->rows_text);
+    sf_buf_fini(&t->anoms);
+    free(t->rows);
+    free(t);
+}
+
+static int maybe_flush(struct sf_timeline *t)
+{
+    if (t->cfg.line_buffered || t->out.len >= FLUSH_AT)
+        return sf_buf_write(&t->out, t->cfg.fd);
+    return 0;
+}
+
+static void color(struct sf_timeline *t, const char *code)
+{
+    if (t->cfg.color)
+        sf_buf_puts(&t->out, code);
+}
+
+static void annotate(struct sf_timeline *t, const struct sf_event *ev)
+{
+    struct sf_buf *b = &t->out;
+    if (!ev->flow_id) {
+        sf_buf_puts(b, "  # [-] not decoded: ");
+        sf_buf_puts(b, ev->pkt->why ? ev->pkt->why : "?");
+        return;
+    }
+    sf_buf_puts(b, "  # [");
+    sf_buf_putu(b, ev->flow_id);
+    sf_buf_putc(b, ']');
+    const char *step = sf_step_name(ev->step);
+    if (ev->step != SF_STEP_DATA && ev->step != SF_STEP_ACK && *step) {
+        sf_buf_putc(b, ' ');
+        color(t, C_STEP);
+        sf_buf_puts(b, step);
+        if (ev->retransmit)
+            sf_buf_puts(b, " again");
+        color(t, C_RESET);
+    }
+    for (uint8_t i = 0; i < ev->nstates; i++) {
+        sf_buf_putc(b, ' ');
+        color(t, C_STATE);
+        sf_buf_puts(b, sf_side_name(ev->states[i].side));
+        sf_buf_putc(b, ':');
+        sf_buf_puts(b, sf_state_name(ev->states[i].to));
+        color(t, C_RESET);
+    }
+    for (uint8_t i = 0; i < ev->nanom; i++) {
+        sf_buf_putc(b, ' ');
+        color(t, C_ANOM);
+        sf_buf_putc(b, '!');
+        sf_buf_puts(b, sf_anomaly_name(ev->anom[i]->type));
+        color(t, C_RESET);
+    }
+}
+
+/* The anomaly list is kept formatted: "TIME [ID] type side: detail". */
+static void record_anomaly(struct sf_timeline *t, const struct sf_flow *f,
+                           const struct sf_anomaly *a)
+{
+    struct sf_buf *b = &t->anoms;
+    t->nanoms++;
+    if (a->type < SF_AN_COUNT)
+        t->anomaly_counts[a->type]++;
+    sf_buf_puts(b, "  ");
+    sf_tdfmt_format_time(t->cfg.fmt, a->ts_us, b);
+    sf_buf_printf(b, "[%u] %s: ", f->id, sf_anomaly_name(a->type));
+    sf_anomaly_format(f, a, b);
+    sf_buf_putc(b, '\n');
+}
+
+static int on_event(void *ctx, const struct sf_event *ev)
+{
+    struct sf_timeline *t = ctx;
+    if (ev->kind == SF_EV_ANOMALY) {
+        if (t->cfg.plain || t->cfg.summary_only)
+            return 0;
+        /* a timeout found it: a line of its own, in time order */
+        struct sf_buf *b = &t->out;
+        sf_tdfmt_format_time(t->cfg.fmt, ev->ts_us, b);
+        sf_buf_puts(b, " # [");
+        sf_buf_putu(b, ev->flow_id);
+        sf_buf_puts(b, "] ");
+        color(t, C_ANOM);
+        sf_buf_putc(b, '!');
+        sf_buf_puts(b, sf_anomaly_name(ev->anom[0]->type));
+        color(t, C_RESET);
+        sf_buf_puts(b, " (");
+        sf_anomaly_format(ev->flow, ev->anom[0], b);
+        sf_buf_puts(b, ")\n");
+        return maybe_flush(t);
+    }
+    if (ev->kind != SF_EV_PACKET)
+        return 0;
+    /* the formatter runs for every packet: relative sequence numbers and
+     * -ttt depend on all of them */
+    size_t mark = t->out.len;
+    if (!sf_tdfmt_format(t->cfg.fmt, ev->pkt, &t->out))
+        return 0;
+    if (t->cfg.summary_only ||
+        (t->cfg.anomalies_only && ev->nanom == 0)) {
+        t->out.len = mark;
+        t->out.data[mark] = '\0';
+        return 0;
+    }
+    if (!t->cfg.plain)
+        annotate(t, ev);
+    sf_buf_putc(&t->out, '\n');
+    return maybe_flush(t);
+}
+
+static void put_duration(struct sf_buf *b, uint64_t us)
+{
+    sf_buf_printf(b, "%llu.%03llu s", (unsigned long long)(us / 1000000),
+                  (unsigned long long)(us % 1000000 / 1000));
+}
+
+static int on_flow_end(void *ctx, const struct sf_flow *f)
+{
+    struct sf_timeline *t = ctx;
+    if (f->close < 7)
+        t->close_counts[f->close]++;
+    for (size_t i = 0; i < f->n_an; i++)
+        record_anomaly(t, f, &f->an[i]);
+    if (t->cfg.plain || (t->cfg.anomalies_only && f->n_an == 0))
+        return 0;
+    t->shown_flows++;
+    if (t->nrows == t->caprows) {
+        t->caprows = t->caprows ? t->caprows * 2 : 64;
+        t->rows = sf_xrealloc(t->rows, t->caprows * sizeof(*t->rows));
+    }
+    struct sf_buf *b = &t->rows_text;
+    size_t off = b->len;
+    struct sf_buf cell;
+    sf_buf_init(&cell);
+    sf_buf_printf(b, "%5u  ", f->id);
+    sf_endpoint_format(f, SF_CLIENT, &cell);
+    sf_buf_printf(b, "%-22s ", cell.data);
+    sf_buf_reset(&cell);
+    sf_endpoint_format(f, SF_SERVER, &cell);
+    sf_buf_printf(b, "%-22s ", cell.data);
+    sf_buf_reset(&cell);
+    sf_buf_printf(b, "%-10s ", sf_handshake_name(f->handshake));
+    sf_buf_puts(&cell, sf_close_name(f->close));
+    if (f->initiator != SF_NOSIDE)
+        sf_buf_printf(&cell, " by %s", sf_side_name(f->initiator));
+    else if (f->rst_by != SF_NOSIDE)
+        sf_buf_printf(&cell, " by %s", sf_side_name(f->rst_by));
+    if (f->half_close)
+        sf_buf_puts(&cell, ", half-close");
+    sf_buf_printf(b, "%-24s ", cell.data);
+    sf_buf_reset(&cell);
+    put_duration(&cell, f->last_us - f->first_us);
+    sf_buf_printf(b, "%11s %6u  %-6s ", cell.data,
+                  f->ep[0].packets + f->ep[1].packets,
+                  sf_flow_conn_state(f));
+    if (f->n_an == 0)
+        sf_buf_puts(b, "-");
+    for (size_t i = 0; i < f->n_an; i++) {
+        /* each type once, in order of appearance */
+        bool dup = false;
+        for (size_t j = 0; j < i; j++)
+            dup |= f->an[j].type == f->an[i].type;
+        if (!dup)
+            sf_buf_printf(b, "%s%s", i ? "," : "",
+                          sf_anomaly_name(f->an[i].type));
+    }
+    sf_buf_putc(b, '\n');
+    sf_buf_fini(&cell);
+    t->rows[t->nrows].id = f->id;
+    t->rows[t->nrows].off = off;
+    t->rows[t->nrows].len = (uint32_t)(b->len - off);
+    t->nrows++;
+    return 0;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int finish(void *ctx, const struct sf_totals *tot)
+{
+    struct sf_timeline *t = ctx;
+    struct sf_buf *b = &t->out;
+    if (t->cfg.plain)
+        return sf_buf_write(b, t->cfg.fd);
+    if (!t->cfg.summary_only && (t->nanoms || t->nrows))
+        sf_buf_putc(b, '\n');
+    if (t->nanoms) {
+        sf_buf_printf(b, "Anomalies (%llu):\n", (unsigned long long)t->nanoms);
+        sf_buf_add(b, t->anoms.data, t->anoms.len);
+        sf_buf_putc(b, '\n');
+    }
+    qsort(t->rows, t->nrows, sizeof(*t->rows), row_cmp);
+    sf_buf_printf(b, "Flows (%llu):\n", (unsigned long long)t->shown_flows);
+    if (t->nrows)
+        sf_buf_printf(b, "%5s  %-22s %-22s %-10s %-24s %11s %6s  %-6s %s\n",
+                      "id", "client", "server", "handshake", "close",
+                      "duration", "pkts", "zeek", "anomalies");
+    for (size_t i = 0; i < t->nrows; i++) {
+        sf_buf_add(b, t->rows_text.data + t->rows[i].off, t->rows[i].len);
+        if (b->len >= FLUSH_AT) {
+            int rc = sf_buf_write(b, t->cfg.fd);
+            if (rc)
+                return rc;
+        }
+    }
+    sf_buf_printf(b, "\nPackets: %llu read, %llu TCP, %llu not decoded",
+                  (unsigned long long)tot->packets,
+                  (unsigned long long)tot->tcp,
+                  (unsigned long long)tot->not_decoded);
+    for (size_t i = 0; i < tot->nreasons; i++)
+        sf_buf_printf(b, "%s%llu %s", i ? ", " : " (",
+                      (unsigned long long)tot->reasons[i].n,
+                      tot->reasons[i].why);
+    sf_buf_puts(b, tot->nreasons ? ")\n" : "\n");
+    sf_buf_printf(b, "Flows: %llu", (unsigned long long)tot->flows);
+    static const char *const kinds[] = { "none", "fin4", "fin3",
+                                         "simultaneous", "half_closed",
+                                         "rst", "refused" };
+    bool any = false;
+    for (int k = 0; k < 7; k++) {
+        if (!t->close_counts[k])
+            continue;
+        sf_buf_printf(b, "%s%s %llu", any ? ", " : " (", kinds[k],
+                      (unsigned long long)t->close_counts[k]);
+        any = true;
+    }
+    sf_buf_puts(b, any ? ")" : "");
+    if (tot->evicted)
+        sf_buf_printf(b, "; %llu evicted by --max-flows",
+                      (unsigned long long)tot->evicted);
+    sf_buf_putc(b, '\n');
+    if (t->nanoms) {
+        sf_buf_printf(b, "Anomalies: %llu", (unsigned long long)t->nanoms);
+        any = false;
+        for (int k = 0; k < SF_AN_COUNT; k++) {
+            if (!t->anomaly_counts[k])
+                continue;
+            sf_buf_printf(b, "%s%s %llu", any ? ", " : " (",
+                          sf_anomaly_name((enum sf_anomaly_type)k),
+                          (unsigned long long)t->anomaly_counts[k]);
+            any = true;
+        }
+        sf_buf_puts(b, ")\n");
+    }
+    return sf_buf_write(b, t->cfg.fd);
+}
+
+struct sf_sink sf_timeline_sink(struct sf_timeline *t)
+{
+    struct sf_sink s = { .ctx = t, .on_event = on_event,
+                         .on_flow_end = on_flow_end, .finish = finish };
+    return s;
+}
