@@ -463,6 +463,17 @@ static int run(const struct options *o)
         fprintf(stderr, "synfin: %s\n", errbuf);
         status = 1;
     }
+    /* --plain has no room for totals on stdout: say them on a terminal */
+    if (status == 0 && o->mode == MODE_PLAIN && isatty(STDERR_FILENO)) {
+        fprintf(stderr, "synfin: %" PRIu64 " packets, %" PRIu64 " tcp",
+                tot.packets, tot.tcp);
+        for (size_t i = 0; i < reasons.n; i++)
+            fprintf(stderr, "%s %" PRIu64 " %s (%s)",
+                    i ? "," : "; not decoded:", reasons.r[i].n,
+                    sf_decode_status_name(reasons.r[i].status),
+                    reasons.r[i].why);
+        fputc('\n', stderr);
+    }
     sf_flowtab_free(ft);
     sf_timeline_free(tl);
     sf_json_free(js);
