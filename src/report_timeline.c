@@ -130,12 +130,15 @@ static int on_event(void *ctx, const struct sf_event *ev)
 {
     struct sf_timeline *t = ctx;
     if (ev->kind == SF_EV_ANOMALY) {
-        if (t->cfg.plain || t->cfg.summary_only)
+        /* found at the end of input: the anomaly list says it, an inline
+         * line after the last packet would only repeat it */
+        if (t->cfg.plain || t->cfg.summary_only ||
+            ev->flow->end_reason == SF_END_INPUT)
             return 0;
         /* a timeout found it: a line of its own, in time order */
         struct sf_buf *b = &t->out;
         sf_tdfmt_format_time(t->cfg.fmt, ev->ts_us, b);
-        sf_buf_puts(b, " # [");
+        sf_buf_puts(b, "# [");
         sf_buf_putu(b, ev->flow_id);
         sf_buf_puts(b, "] ");
         color(t, C_ANOM);
@@ -147,15 +150,14 @@ static int on_event(void *ctx, const struct sf_event *ev)
         sf_buf_puts(b, ")\n");
         return maybe_flush(t);
     }
-    if (ev->kind != SF_EV_PACKET)
+    if (ev->kind != SF_EV_PACKET || t->cfg.summary_only)
         return 0;
-    /* the formatter runs for every packet: relative sequence numbers and
-     * -ttt depend on all of them */
+    /* the formatter runs for every packet shown or not: relative sequence
+     * numbers and -ttt depend on all of them */
     size_t mark = t->out.len;
     if (!sf_tdfmt_format(t->cfg.fmt, ev->pkt, &t->out))
         return 0;
-    if (t->cfg.summary_only ||
-        (t->cfg.anomalies_only && ev->nanom == 0)) {
+    if (t->cfg.anomalies_only && ev->nanom == 0) {
         t->out.len = mark;
         t->out.data[mark] = '\0';
         return 0;

@@ -348,6 +348,39 @@ void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_us,
 
 /* ---- addresses ---- */
 
+/* Local-pointer writing for the hot part of the line: the caller reserves
+ * room with sf_buf_reserve() and commits the bytes written. Keeping the
+ * write position in a local lets the compiler hold it in a register
+ * (stores through char * may alias the sf_buf's own fields). */
+static inline char *w_str(char *w, const char *s, size_t n)
+{
+    memcpy(w, s, n);
+    return w + n;
+}
+
+#define W_LIT(w, lit) w_str((w), (lit), sizeof(lit) - 1)
+
+static inline char *w_u32(char *w, uint32_t v)
+{
+    size_t n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4
+             : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7
+             : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+    char *d = w + n;
+    while (v >= 100) {
+        uint32_t r = v % 100;
+        v /= 100;
+        d -= 2;
+        memcpy(d, sf_digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        d -= 2;
+        memcpy(d, sf_digit_pairs + 2 * v, 2);
+    } else {
+        *--d = (char)('0' + v);
+    }
+    return w + n;
+}
+
 /* IPv6 text as tcpdump's addrtostr6() (BIND's inet_ntop6): the longest
  * run of two or more zero groups becomes "::" (the first on ties), and an
  * IPv4-mapped or -compatible address ends in dotted quad. */
@@ -761,6 +794,13 @@ static bool put_mptcp(const struct sf_tdfmt *f, struct sf_buf *b,
     }
 }
 
+static const char *option_name(uint8_t kind);
+
+static size_t option_name_len(uint8_t kind)
+{
+    return strlen(option_name(kind));
+}
+
 static const char *option_name(uint8_t kind)
 {
     switch (kind) {
@@ -828,7 +868,7 @@ static enum opt_end put_options(const struct sf_tdfmt *f, struct sf_buf *b,
         const uint8_t *cp = base + pos;
         const char *name = option_name(opt);
         if (name)
-            sf_buf_puts(b, name);
+            sf_buf_add(b, name, option_name_len(opt));
         else
             sf_buf_printf(b, "unknown-%u", opt);
 
@@ -882,10 +922,12 @@ static enum opt_end put_options(const struct sf_tdfmt *f, struct sf_buf *b,
         case 8:
             datalen = 8;
             if ((e = NEED(8)) == OPT_DONE) {
-                sf_buf_puts(b, " val ");
-                sf_buf_putu(b, be32(cp));
-                sf_buf_puts(b, " ecr ");
-                sf_buf_putu(b, be32(cp + 4));
+                char *st = sf_buf_reserve(b, 32);
+                char *w = W_LIT(st, " val ");
+                w = w_u32(w, be32(cp));
+                w = W_LIT(w, " ecr ");
+                w = w_u32(w, be32(cp + 4));
+                sf_buf_commit(b, (size_t)(w - st));
             }
             break;
         case 19:
@@ -1019,14 +1061,18 @@ static void put_tcp(struct sf_tdfmt *f, const struct sf_pkt *p,
         put_ip(f, b, p->ipver, p->src);
         sf_buf_putc(b, '.');
     }
-    sf_buf_putu(b, p->sport);
-    sf_buf_puts(b, " > ");
+    char *w = sf_buf_reserve(b, 16);
+    w = w_u32(w, p->sport);
+    w = W_LIT(w, " > ");
+    sf_buf_commit(b, (size_t)(w - (b->data + b->len)));
     if (with_addrs) {
         put_ip(f, b, p->ipver, p->dst);
         sf_buf_putc(b, '.');
     }
-    sf_buf_putu(b, p->dport);
-    sf_buf_puts(b, ": ");
+    w = sf_buf_reserve(b, 16);
+    w = w_u32(w, p->dport);
+    w = W_LIT(w, ": ");
+    sf_buf_commit(b, (size_t)(w - (b->data + b->len)));
     if (p->reach == SF_REACH_PORTS) {
         sf_buf_puts(b, " [|tcp]");
         return;
@@ -1037,44 +1083,47 @@ static void put_tcp(struct sf_tdfmt *f, const struct sf_pkt *p,
         return;
     }
 
-    static const char letters[] = "FSRP.UEW";
-    sf_buf_puts(b, "Flags [");
-    if (!p->flags)
-        sf_buf_puts(b, "none");
-    for (int i = 0; i < 8; i++)
-        if (p->flags & (1u << i))
-            sf_buf_putc(b, letters[i]);
-    sf_buf_putc(b, ']');
-
     uint32_t seq = p->seq, ack = p->ack, thseq = 0, thack = 0;
     bool rev = false;
     if (!f->cfg.absolute_seq && (p->flags & SF_TH_ACK))
         relative_seq(f, p, &seq, &ack, &thseq, &thack, &rev);
 
+    /* "Flags [..]" to "urg N": at most about 110 bytes */
+    static const char letters[] = "FSRP.UEW";
+    char *start = sf_buf_reserve(b, 160);
+    w = W_LIT(start, "Flags [");
+    if (!p->flags)
+        w = W_LIT(w, "none");
+    for (int i = 0; i < 8; i++)
+        if (p->flags & (1u << i))
+            *w++ = letters[i];
+    *w++ = ']';
     if (p->reach == SF_REACH_LONGHDR) {
+        sf_buf_commit(b, (size_t)(w - start));
         sf_buf_printf(b, " [bad hdr length %u - too long, > %u]",
                       (unsigned)p->hlen, p->tcp_len);
         return;
     }
     uint32_t length = p->payload_len;
     if (length > 0 || (p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST))) {
-        sf_buf_puts(b, ", seq ");
-        sf_buf_putu(b, seq);
+        w = W_LIT(w, ", seq ");
+        w = w_u32(w, seq);
         if (length > 0) {
-            sf_buf_putc(b, ':');
-            sf_buf_putu(b, (uint32_t)(seq + length));
+            *w++ = ':';
+            w = w_u32(w, (uint32_t)(seq + length));
         }
     }
     if (p->flags & SF_TH_ACK) {
-        sf_buf_puts(b, ", ack ");
-        sf_buf_putu(b, ack);
+        w = W_LIT(w, ", ack ");
+        w = w_u32(w, ack);
     }
-    sf_buf_puts(b, ", win ");
-    sf_buf_putu(b, p->win);
+    w = W_LIT(w, ", win ");
+    w = w_u32(w, p->win);
     if (p->flags & SF_TH_URG) {
-        sf_buf_puts(b, ", urg ");
-        sf_buf_putu(b, p->urp);
+        w = W_LIT(w, ", urg ");
+        w = w_u32(w, p->urp);
     }
+    sf_buf_commit(b, (size_t)(w - start));
     const char *proto = "tcp";             /* for truncation markers */
     if (p->hlen > 20) {
         enum opt_end e = put_options(f, b, p, thseq, thack, rev, &proto);
@@ -1083,8 +1132,11 @@ static void put_tcp(struct sf_tdfmt *f, const struct sf_pkt *p,
         if (e != OPT_DONE)
             return;
     }
-    sf_buf_puts(b, ", length ");
-    sf_buf_putu(b, length);
+    w = sf_buf_reserve(b, 24);
+    start = w;
+    w = W_LIT(w, ", length ");
+    w = w_u32(w, length);
+    sf_buf_commit(b, (size_t)(w - start));
     if (length > 0 && p->tcp_caplen < p->hlen)
         sf_buf_printf(b, " [remaining caplen(%u) < header length(%u)] [|%s]",
                       p->tcp_caplen, (unsigned)p->hlen, proto);

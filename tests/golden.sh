@@ -11,6 +11,9 @@ here=$(dirname "$0")
 export TZ=UTC
 case $mode in
 plain) flags=--plain ;;
+timeline) flags=--color=never ;;
+summary) flags=-q ;;
+json) flags=--json ;;
 *) echo "golden.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
 if [ "${SYNFIN_UPDATE_GOLDEN:-0}" = 1 ]; then
