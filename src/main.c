@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sf_config.h"
@@ -36,6 +37,7 @@ struct options {
     enum mode mode;
     bool anomalies_only;
     enum color color;
+    int progress;               /* -1 never, 0 auto (terminal), 1 always */
     struct sf_tdfmt_config fmt;
     struct sf_flowtab_config flows;
 };
@@ -68,6 +70,9 @@ static void usage(FILE *out)
 "  --anomalies        only packets and flows with anomalies\n"
 "  --color=WHEN       colour annotations: auto (on a terminal), always,\n"
 "                     never\n"
+"  --progress, --no-progress\n"
+"                     a progress line on stderr while reading files\n"
+"                     (default: when stderr is a terminal)\n"
 "tracking:\n"
 "  --linger SECONDS   close_wait_linger threshold (default 5)\n"
 "  --idle-timeout SECONDS\n"
@@ -182,6 +187,8 @@ enum {
     OPT_IDLE,
     OPT_MAXFLOWS,
     OPT_COLOR,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS,
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -196,6 +203,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
         { "max-flows", required_argument, NULL, OPT_MAXFLOWS },
         { "color", optional_argument, NULL, OPT_COLOR },
+        { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
         { "absolute-tcp-sequence-numbers", no_argument, NULL, 'S' },
         { "nano", no_argument, NULL, OPT_NANO },
         { "time-stamp-precision", required_argument, NULL, OPT_TSPREC },
@@ -267,6 +276,12 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->flows.max_flows = (size_t)n;
             break;
         }
+        case OPT_PROGRESS:
+            o->progress = 1;
+            break;
+        case OPT_NO_PROGRESS:
+            o->progress = -1;
+            break;
         case OPT_COLOR:
             if (!optarg || strcmp(optarg, "always") == 0)
                 o->color = COLOR_ALWAYS;
@@ -370,6 +385,50 @@ static int emit_unattached(struct sf_sink *sink, const struct sf_pkt *p)
     return sink->on_event(sink->ctx, &ev);
 }
 
+/* The progress line: percent of the input files, packets/s, flows open;
+ * redrawn at most 10 times a second on stderr, erased at the end. */
+struct progress {
+    bool on;
+    struct timespec start, last;
+    uint64_t packets;
+};
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) +
+           (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void progress_tick(struct progress *pr, const struct sf_capture *cap,
+                          const struct sf_flowtab *ft, uint64_t packets)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (since(&pr->last, &now) < 0.1)
+        return;
+    pr->last = now;
+    uint64_t done, total;
+    sf_capture_progress(cap, &done, &total);
+    double el = since(&pr->start, &now);
+    fprintf(stderr, "\rsynfin: ");
+    if (total)
+        fprintf(stderr, "%3.0f%%  ", 100.0 * (double)done / (double)total);
+    fprintf(stderr, "%" PRIu64 " packets  %.2f M/s", packets,
+            el > 0 ? (double)packets / el / 1e6 : 0.0);
+    if (ft) {
+        struct sf_flowtab_stats st;
+        sf_flowtab_stats(ft, &st);
+        fprintf(stderr, "  %" PRIu64 " flows open", st.open);
+    }
+    fputs("\033[K", stderr);
+}
+
+static void progress_end(struct progress *pr)
+{
+    if (pr->on)
+        fputs("\r\033[K", stderr);
+}
+
 static int run(const struct options *o)
 {
     char errbuf[SF_ERRBUF_SIZE];
@@ -408,6 +467,10 @@ static int run(const struct options *o)
     struct sf_totals tot;
     memset(&tot, 0, sizeof(tot));
     uint64_t last_us = 0;
+    struct progress pr = { .on = o->progress > 0 ||
+                                 (o->progress == 0 && isatty(STDERR_FILENO)) };
+    clock_gettime(CLOCK_MONOTONIC, &pr.start);
+    pr.last = pr.start;
     struct sf_frame fr;
     struct sf_pkt pkt;
     int rc, out_rc = 0;
@@ -434,7 +497,10 @@ static int run(const struct options *o)
             break;
         if (o->count && tot.packets >= o->count)
             break;
+        if (pr.on && (tot.packets & 0xfff) == 0)
+            progress_tick(&pr, cap, ft, tot.packets);
     }
+    progress_end(&pr);
     if (!out_rc && track)
         out_rc = sf_flowtab_flush(ft, last_us, &sink);
     if (!out_rc) {
