@@ -30,13 +30,16 @@ static enum sf_tcp_state opening(const struct sf_endpoint *self,
  * close). */
 static enum sf_tcp_state closing(const struct sf_endpoint *self)
 {
+    /* the peer's FIN reached us: we acknowledged it, or the FINs crossed
+     * (each left before the other arrived; each arrives all the same) */
+    bool got = self->acked_fin || self->got_fin;
     if (!self->fin)
-        return self->acked_fin ? SF_TCP_CLOSE_WAIT : SF_TCP_ESTABLISHED;
+        return got ? SF_TCP_CLOSE_WAIT : SF_TCP_ESTABLISHED;
     if (self->passive)                      /* CLOSE-WAIT, then FIN */
         return self->fin_acked ? SF_TCP_CLOSED : SF_TCP_LAST_ACK;
-    if (!self->acked_fin)
+    if (!got)
         return self->fin_acked ? SF_TCP_FIN_WAIT_2 : SF_TCP_FIN_WAIT_1;
-    /* both FINs, ours first (or crossed): FIN-WAIT-1 + FIN = CLOSING,
+    /* both FINs, ours first or crossed: FIN-WAIT-1 + FIN = CLOSING,
      * FIN-WAIT-2 + FIN = TIME-WAIT */
     return self->fin_acked ? SF_TCP_TIME_WAIT : SF_TCP_CLOSING;
 }

@@ -265,6 +265,14 @@ static void take_options(struct sf_endpoint *e, const struct sf_pkt *p)
     e->opt_tfo = p->opts.tfo;
 }
 
+/* Does `ack` acknowledge the SYN of `e`? ISN + 1, or with TCP Fast Open
+ * ISN + 1 + the SYN's data when the server accepted it (RFC 7413 4.2). */
+static bool acks_syn(const struct sf_endpoint *e, uint32_t ack)
+{
+    return ack == e->iss + 1 ||
+           (e->syn_data && ack == e->iss + 1 + e->syn_data);
+}
+
 /* RFC 9293 3.5: SYN and SYN-ACK. */
 static void on_syn(struct seg_ctx *c)
 {
@@ -294,6 +302,9 @@ static void on_syn(struct seg_ctx *c)
     if (!s->syn || p->seq != s->iss) {
         s->iss = p->seq;
         s->snd_nxt = p->seq + 1 + p->payload_len;
+        s->syn_data = (uint16_t)(p->payload_len > UINT16_MAX
+                                     ? UINT16_MAX
+                                     : p->payload_len);
     }
     s->syn = true;
     take_options(s, p);
@@ -315,7 +326,7 @@ static void on_syn(struct seg_ctx *c)
     if (f->handshake == SF_HS_SYN_ONLY)
         f->handshake = SF_HS_SYN_SYNACK;
     if (r->syn) {
-        if (p->ack == r->iss + 1) {
+        if (acks_syn(r, p->ack)) {
             s->acked_syn = true;
             r->syn_acked = true;
         } else {
@@ -343,19 +354,13 @@ static void on_ack(struct seg_ctx *c)
     const struct sf_pkt *p = c->p;
     uint32_t ack = p->ack;
 
-    if (!s->has_ack || sf_seq_gt(ack, s->ack))
-        s->ack = ack;
-    s->has_ack = true;
-
     /* RFC 9293 3.5: the third segment acknowledges the SYN-ACK */
     if (r->synack && !s->acked_syn && s->syn && !(p->flags & SF_TH_SYN)) {
-        if (ack == r->iss + 1) {
+        if (acks_syn(r, ack)) {
             s->acked_syn = true;
             r->syn_acked = true;
             if (!f->ack_us) {
                 f->ack_us = c->ts;
-                if (f->handshake == SF_HS_SYN_SYNACK)
-                    f->handshake = SF_HS_COMPLETE;
                 c->ev->step = SF_STEP_ACK3;
             }
         } else if (!f->ack_us) {
@@ -432,8 +437,11 @@ static void on_fin(struct seg_ctx *c)
             c->ev->step = SF_STEP_FIN3;
         }
     } else {
-        /* our FIN left before we acknowledged theirs: they crossed */
+        /* our FIN left before we acknowledged theirs: they crossed, and
+         * each will arrive in FIN-WAIT-1 (RFC 9293 3.6, figure 13) */
         f->fin_crossed = true;
+        s->got_fin = true;
+        r->got_fin = true;
         c->ev->step = SF_STEP_FIN_CROSSED;
         if (f->close == SF_CLOSE_NONE && f->initiator != SF_NOSIDE)
             f->initiator = SF_BOTH;
@@ -467,17 +475,21 @@ static void on_rst(struct seg_ctx *c)
     const struct sf_pkt *p = c->p;
 
     c->ev->step = SF_STEP_RST;
-    /* answering a SYN (RFC 9293 3.10.7.3): refused */
-    if (r->syn && !r->synack && !r->syn_acked && !s->synack && !f->finished) {
-        if ((p->flags & SF_TH_ACK) && p->ack == r->iss + 1) {
+    /* the receiver is in SYN-SENT (RFC 9293 3.10.7.3): the RST is
+     * acceptable only if it acknowledges the SYN - a refused connection;
+     * any other is dropped by the receiver */
+    if (r->syn && !r->synack && !r->syn_acked && !s->synack) {
+        if ((p->flags & SF_TH_ACK) && acks_syn(r, p->ack) && !f->finished) {
             s->rst = true;
             f->close = SF_CLOSE_REFUSED;
             f->rst_by = (uint8_t)c->from;
             f->finished = true;
             f->done_us = c->ts;
             add(c, SF_AN_REFUSED, c->from, 0, 0);
-            return;
+        } else if (!f->finished) {
+            add(c, SF_AN_RST_OUT_OF_WINDOW, c->from, 0, 0);
         }
+        return;
     }
     if (f->finished && (s->rst || r->rst))
         return;                         /* after the reset: noise */
@@ -539,7 +551,6 @@ static void on_payload(struct seg_ctx *c)
          * shutdown(SHUT_WR) pattern (DESIGN 3 half_close) */
         if (r->fin && !s->fin && !old && s->acked_fin) {
             f->half_close = true;
-            s->data_after_peer_fin = true;
             if (c->ev->step == SF_STEP_NONE)
                 c->ev->step = SF_STEP_HALF_CLOSE_DATA;
         }
@@ -563,6 +574,15 @@ static void on_payload(struct seg_ctx *c)
 static void update_states(struct seg_ctx *c)
 {
     struct sf_flow *f = c->f;
+    /* the handshake is complete once the client's SYN was seen and both
+     * SYNs are acknowledged (three segments, or four when the SYNs
+     * crossed) */
+    if (f->handshake == SF_HS_SYN_SYNACK && f->ep[0].syn_acked &&
+        f->ep[1].syn_acked) {
+        f->handshake = SF_HS_COMPLETE;
+        if (!f->ack_us)
+            f->ack_us = c->ts;
+    }
     for (int i = 0; i < 2; i++) {
         struct sf_endpoint *e = &f->ep[i];
         /* opening is done once a side reaches ESTABLISHED (sticky) */
@@ -621,6 +641,11 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
 
     zeek_update(f, from, p);
     uint8_t fl = p->flags;
+    if ((fl & SF_TH_ACK) && !(fl & SF_TH_RST)) {
+        if (!c.s->has_ack || sf_seq_gt(p->ack, c.s->ack))
+            c.s->ack = p->ack;
+        c.s->has_ack = true;
+    }
     if (fl & SF_TH_RST) {
         on_rst(&c);
     } else {

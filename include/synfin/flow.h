@@ -119,10 +119,13 @@ struct sf_endpoint {
     uint8_t w_next;
     bool syn : 1, synack : 1, acked_syn : 1, syn_acked : 1;
     bool fin : 1, fin_acked : 1, acked_fin : 1, passive : 1;
-    bool rst : 1, has_ack : 1, open : 1, data_after_peer_fin : 1;
+    bool rst : 1, has_ack : 1, open : 1, got_fin : 1;
     bool opt_wscale : 1, opt_sack : 1, opt_ts : 1, opt_tfo : 1;
     bool win_syn : 1;       /* `win` came from a SYN: never scaled */
+    /* got_fin: the peer's FIN is taken as received without an ACK from
+     * us, because the FINs crossed (both sides go to CLOSING) */
     uint16_t syn_count;     /* SYN (or SYN-ACK) segments sent */
+    uint16_t syn_data;      /* payload bytes on the SYN (TFO) */
     uint16_t fin_count;
     uint32_t packets;
     uint32_t retrans;       /* payload retransmissions */
