@@ -675,16 +675,20 @@ int sf_capture_open(struct sf_capture **out, const struct sf_capture_config *cfg
             return err;
         }
     }
-    /* Compile once up front so a bad expression fails before any output:
-     * for the link type of the first frame (reading up to it also reads a
-     * pcapng file's first interface descriptions). */
+    /* Read up to each file's first frame: that reads a pcapng file's
+     * interface descriptions, so the time stamp precision is known, and
+     * the filter can be compiled for the first frame's link type before
+     * any output (a bad expression fails here). */
+    for (size_t i = 0; i < cap->nsrc && !cap->err; i++) {
+        /* a bad first record is reported by the first sf_capture_next,
+         * like any later one */
+        int err = source_fill(&cap->src[i], cap->errmsg);
+        if (err)
+            cap->err = err;
+    }
     if (cap->filter) {
         struct source *s = &cap->src[0];
-        int err = source_fill(s, errbuf);
-        if (err) {
-            sf_capture_close(cap);
-            return err;
-        }
+        int err;
         int dlt = s->have ? s->cur.dlt
                   : s->fmt == FMT_PCAP ? s->dlt
                   : s->nifs ? s->ifs[0].dlt : SF_DLT_EN10MB_;
@@ -748,6 +752,19 @@ int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr, char *errbuf)
         fr->number = ++cap->number;
         return 1;
     }
+}
+
+bool sf_capture_nano(const struct sf_capture *cap)
+{
+    for (size_t i = 0; i < cap->nsrc; i++) {
+        const struct source *s = &cap->src[i];
+        if (s->fmt == FMT_PCAP && s->nano)
+            return true;
+        for (size_t j = 0; j < s->nifs; j++)
+            if (s->ifs[j].pow2 ? s->ifs[j].exp > 20 : s->ifs[j].exp > 6)
+                return true;
+    }
+    return false;
 }
 
 uint64_t sf_capture_frames_read(const struct sf_capture *cap)

@@ -15,8 +15,8 @@
 
 #include "synfin/tracker.h"
 
-#define CLOSE_HOLD_US (2ull * 1000000)  /* finished flows end when quiet */
-#define SWEEP_EVERY_US 100000u          /* timeouts checked every 0.1 s */
+#define CLOSE_HOLD_NS (2ull * 1000000000)  /* finished flows end when quiet */
+#define SWEEP_EVERY_NS 100000000u       /* timeouts checked every 0.1 s */
 
 struct node {
     struct sf_flow flow;
@@ -27,7 +27,7 @@ struct node {
 
 struct tomb {
     uint64_t hash;           /* 4-tuple hash; 0 = empty */
-    uint64_t closed_us;
+    uint64_t closed_ns;
 };
 
 struct sf_flowtab {
@@ -219,7 +219,7 @@ static void seen_unlink(struct sf_flowtab *ft, struct node *n)
 
 /* ---- TIME-WAIT memory of closed 4-tuples ---- */
 
-static void tomb_put(struct sf_flowtab *ft, uint64_t h, uint64_t closed_us);
+static void tomb_put(struct sf_flowtab *ft, uint64_t h, uint64_t closed_ns);
 
 static void tombs_rebuild(struct sf_flowtab *ft, size_t cap)
 {
@@ -229,12 +229,12 @@ static void tombs_rebuild(struct sf_flowtab *ft, size_t cap)
     ft->tomb_cap = cap;
     ft->tomb_count = 0;
     for (size_t i = 0; i < oldcap; i++)
-        if (old[i].hash && ft->now - old[i].closed_us < SF_TIME_WAIT_US)
-            tomb_put(ft, old[i].hash, old[i].closed_us);
+        if (old[i].hash && ft->now - old[i].closed_ns < SF_TIME_WAIT_NS)
+            tomb_put(ft, old[i].hash, old[i].closed_ns);
     free(old);
 }
 
-static void tomb_put(struct sf_flowtab *ft, uint64_t h, uint64_t closed_us)
+static void tomb_put(struct sf_flowtab *ft, uint64_t h, uint64_t closed_ns)
 {
     if ((ft->tomb_count + 1) * 4 > ft->tomb_cap * 3) {
         /* drop the expired; grow only if that did not make room */
@@ -249,7 +249,7 @@ static void tomb_put(struct sf_flowtab *ft, uint64_t h, uint64_t closed_us)
     if (!ft->tombs[i].hash)
         ft->tomb_count++;
     ft->tombs[i].hash = h;
-    ft->tombs[i].closed_us = closed_us;
+    ft->tombs[i].closed_ns = closed_ns;
 }
 
 /* When the 4-tuple closed, if within TIME-WAIT of `now`, else 0. */
@@ -258,8 +258,8 @@ static uint64_t tomb_get(const struct sf_flowtab *ft, uint64_t h)
     size_t mask = ft->tomb_cap - 1;
     for (size_t i = (size_t)h & mask; ft->tombs[i].hash; i = (i + 1) & mask)
         if (ft->tombs[i].hash == h)
-            return ft->now - ft->tombs[i].closed_us < SF_TIME_WAIT_US
-                       ? ft->tombs[i].closed_us
+            return ft->now - ft->tombs[i].closed_ns < SF_TIME_WAIT_NS
+                       ? ft->tombs[i].closed_ns
                        : 0;
     return 0;
 }
@@ -275,10 +275,10 @@ struct sf_flowtab *sf_flowtab_new(const struct sf_flowtab_config *cfg,
         ft->cfg = *cfg;
     if (!ft->cfg.max_flows)
         ft->cfg.max_flows = SF_DEFAULT_MAX_FLOWS;
-    if (!ft->cfg.idle_us)
-        ft->cfg.idle_us = SF_DEFAULT_IDLE_US;
-    if (!ft->cfg.linger_us)
-        ft->cfg.linger_us = SF_DEFAULT_LINGER_US;
+    if (!ft->cfg.idle_ns)
+        ft->cfg.idle_ns = SF_DEFAULT_IDLE_NS;
+    if (!ft->cfg.linger_ns)
+        ft->cfg.linger_ns = SF_DEFAULT_LINGER_NS;
     /* a random seed: crafted 4-tuples cannot be made to collide */
     if (getrandom(&ft->seed, sizeof(ft->seed), GRND_NONBLOCK) !=
         (ssize_t)sizeof(ft->seed))
@@ -318,7 +318,7 @@ static int emit_anomaly(struct sf_sink *sink, const struct sf_flow *f,
     struct sf_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.kind = SF_EV_ANOMALY;
-    ev.ts_us = a->ts_us;
+    ev.ts_ns = a->ts_ns;
     ev.flow_id = f->id;
     ev.side = a->side;
     ev.nanom = 1;
@@ -334,13 +334,13 @@ static int end_flow(struct sf_flowtab *ft, struct node *n,
 {
     struct sf_flow *f = &n->flow;
     int rc = 0;
-    size_t first = sf_tracker_finish(f, ft->now, ft->cfg.linger_us, why);
+    size_t first = sf_tracker_finish(f, ft->now, ft->cfg.linger_ns, why);
     for (size_t i = first; i < f->n_an && rc == 0; i++)
         rc = emit_anomaly(sink, f, &f->an[i]);
     if (rc == 0 && sink->on_flow_end)
         rc = sink->on_flow_end(sink->ctx, f);
     if (f->complete)                    /* a side is in TIME-WAIT */
-        tomb_put(ft, n->hash, f->done_us);
+        tomb_put(ft, n->hash, f->done_ns);
     slot_remove(ft, n);
     age_unlink(ft, n);
     seen_unlink(ft, n);
@@ -353,32 +353,32 @@ static int end_flow(struct sf_flowtab *ft, struct node *n,
     return rc;
 }
 
-int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_us,
+int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
                     struct sf_sink *sink)
 {
-    if (now_us > ft->now)
-        ft->now = now_us;
-    if (ft->now - ft->last_sweep < SWEEP_EVERY_US)
+    if (now_ns > ft->now)
+        ft->now = now_ns;
+    if (ft->now - ft->last_sweep < SWEEP_EVERY_NS)
         return 0;
     ft->last_sweep = ft->now;
-    uint64_t soonest = CLOSE_HOLD_US;
-    if (ft->cfg.linger_us < soonest)
-        soonest = ft->cfg.linger_us;
-    if (ft->cfg.idle_us < soonest)
-        soonest = ft->cfg.idle_us;
+    uint64_t soonest = CLOSE_HOLD_NS;
+    if (ft->cfg.linger_ns < soonest)
+        soonest = ft->cfg.linger_ns;
+    if (ft->cfg.idle_ns < soonest)
+        soonest = ft->cfg.idle_ns;
     int rc = 0;
     for (struct node *n = ft->age_head, *next; n && rc == 0; n = next) {
         next = n->age_next;
         struct sf_flow *f = &n->flow;
-        uint64_t quiet = ft->now - f->last_us;
+        uint64_t quiet = ft->now - f->last_ns;
         if (quiet < soonest)
             break;                      /* the rest are more recent */
-        if (quiet >= ft->cfg.idle_us)
+        if (quiet >= ft->cfg.idle_ns)
             rc = end_flow(ft, n, SF_END_IDLE, sink);
-        else if (f->finished && quiet >= CLOSE_HOLD_US)
+        else if (f->finished && quiet >= CLOSE_HOLD_NS)
             rc = end_flow(ft, n, SF_END_CLOSED, sink);
         else {
-            long idx = sf_tracker_check_linger(f, ft->now, ft->cfg.linger_us);
+            long idx = sf_tracker_check_linger(f, ft->now, ft->cfg.linger_ns);
             if (idx >= 0)
                 rc = emit_anomaly(sink, f, &f->an[idx]);
         }
@@ -411,15 +411,15 @@ static struct node *new_flow(struct sf_flowtab *ft, const struct sf_pkt *p,
     return n;
 }
 
-static uint64_t pkt_us(const struct sf_pkt *p)
+static uint64_t pkt_ns(const struct sf_pkt *p)
 {
-    return (uint64_t)p->ts_sec * 1000000u + p->ts_nsec / 1000u;
+    return (uint64_t)p->ts_sec * 1000000000u + p->ts_nsec;
 }
 
 int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
                      struct sf_sink *sink)
 {
-    uint64_t ts = pkt_us(p);
+    uint64_t ts = pkt_ns(p);
     int rc = sf_flowtab_tick(ft, ts, sink);
     if (rc)
         return rc;
@@ -429,7 +429,7 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
     size_t slot = slot_find(ft, h, &k);
     struct node *n = ft->slots[slot];
     uint8_t reuse = 0;              /* 1: previous open, 2: in TIME-WAIT */
-    uint64_t closed_us = 0;
+    uint64_t closed_ns = 0;
     if (n) {
         enum sf_side from = sf_tracker_side(&n->flow, p);
         if (sf_tracker_new_connection(&n->flow, p, from)) {
@@ -437,15 +437,15 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
             if (!old->finished && old->handshake != SF_HS_SYN_ONLY)
                 reuse = 1;
             else if (old->complete)
-                reuse = 2, closed_us = old->done_us;
+                reuse = 2, closed_ns = old->done_ns;
             rc = end_flow(ft, n, SF_END_REUSED, sink);
             if (rc)
                 return rc;
             n = NULL;
         }
     } else if ((p->flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN) {
-        closed_us = tomb_get(ft, h);
-        if (closed_us)
+        closed_ns = tomb_get(ft, h);
+        if (closed_ns)
             reuse = 2;
     }
     if (!n) {
@@ -462,8 +462,8 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
     size_t reuse_idx = SIZE_MAX;
     if (reuse) {
         /* added first, so the segment's own anomalies cannot move it */
-        uint32_t ms = reuse == 2 && ts > closed_us
-                          ? (uint32_t)((ts - closed_us) / 1000)
+        uint32_t ms = reuse == 2 && ts > closed_ns
+                          ? (uint32_t)((ts - closed_ns) / 1000000)
                           : 0;
         reuse_idx = sf_tracker_add_anomaly(f, SF_AN_PORT_REUSE, SF_CLIENT,
                                            ts, ms, reuse == 2);
@@ -482,11 +482,11 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
     return rc;
 }
 
-int sf_flowtab_flush(struct sf_flowtab *ft, uint64_t now_us,
+int sf_flowtab_flush(struct sf_flowtab *ft, uint64_t now_ns,
                      struct sf_sink *sink)
 {
-    if (now_us > ft->now)
-        ft->now = now_us;
+    if (now_ns > ft->now)
+        ft->now = now_ns;
     int rc = 0;
     while (ft->seen_head && rc == 0)
         rc = end_flow(ft, ft->seen_head, SF_END_INPUT, sink);

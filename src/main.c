@@ -117,8 +117,8 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-/* Seconds as a decimal ("5", "0.25") into microseconds. */
-static bool parse_seconds(const char *s, uint64_t *us)
+/* Seconds as a decimal ("5", "0.25") into nanoseconds. */
+static bool parse_seconds(const char *s, uint64_t *ns)
 {
     if (!s || !*s || *s == '-')
         return false;
@@ -127,8 +127,8 @@ static bool parse_seconds(const char *s, uint64_t *us)
     double v = strtod(s, &end);
     if (errno || *end || v <= 0 || v > 1e9)
         return false;
-    *us = (uint64_t)(v * 1e6 + 0.5);
-    return *us > 0;
+    *ns = (uint64_t)(v * 1e9 + 0.5);
+    return *ns > 0;
 }
 
 /* Reads a filter file as tcpdump -F does: the whole file is the
@@ -259,12 +259,12 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->anomalies_only = true;
             break;
         case OPT_LINGER:
-            if (!parse_seconds(optarg, &o->flows.linger_us))
+            if (!parse_seconds(optarg, &o->flows.linger_ns))
                 return usage_error("--linger: not a positive number of "
                                    "seconds: %s", optarg);
             break;
         case OPT_IDLE:
-            if (!parse_seconds(optarg, &o->flows.idle_us))
+            if (!parse_seconds(optarg, &o->flows.idle_ns))
                 return usage_error("--idle-timeout: not a positive number of "
                                    "seconds: %s", optarg);
             break;
@@ -367,9 +367,9 @@ static bool use_color(enum color c)
            strcmp(term, "dumb") != 0;
 }
 
-static uint64_t pkt_us(const struct sf_pkt *p)
+static uint64_t pkt_ns(const struct sf_pkt *p)
 {
-    return (uint64_t)p->ts_sec * 1000000u + p->ts_nsec / 1000u;
+    return (uint64_t)p->ts_sec * 1000000000u + p->ts_nsec;
 }
 
 /* A TCP line that is not part of a flow (not decoded far enough). */
@@ -380,7 +380,7 @@ static int emit_unattached(struct sf_sink *sink, const struct sf_pkt *p)
     struct sf_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.kind = SF_EV_PACKET;
-    ev.ts_us = pkt_us(p);
+    ev.ts_ns = pkt_ns(p);
     ev.pkt = p;
     return sink->on_event(sink->ctx, &ev);
 }
@@ -447,7 +447,8 @@ static int run(const struct options *o)
     struct sf_sink sink;
     bool track = o->mode != MODE_PLAIN;
     if (o->mode == MODE_JSON) {
-        struct sf_json_config jc = { .fd = STDOUT_FILENO };
+        struct sf_json_config jc = { .fd = STDOUT_FILENO,
+                                     .nano = sf_capture_nano(cap) };
         js = sf_json_new(&jc, NULL);
         sink = sf_json_sink(js);
     } else {
@@ -466,7 +467,7 @@ static int run(const struct options *o)
     struct reasons reasons = { .n = 0 };
     struct sf_totals tot;
     memset(&tot, 0, sizeof(tot));
-    uint64_t last_us = 0;
+    uint64_t last_ns = 0;
     struct progress pr = { .on = o->progress > 0 ||
                                  (o->progress == 0 && isatty(STDERR_FILENO)) };
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
@@ -485,14 +486,14 @@ static int run(const struct options *o)
             tot.tcp++;
         else
             count_reason(&reasons, &pkt);
-        if (pkt_us(&pkt) > last_us)
-            last_us = pkt_us(&pkt);
+        if (pkt_ns(&pkt) > last_ns)
+            last_ns = pkt_ns(&pkt);
         if (st == SF_DECODE_OK && track)
             out_rc = sf_flowtab_input(ft, &pkt, &sink);
         else if (pkt.reach != SF_REACH_NONE)
             out_rc = emit_unattached(&sink, &pkt);
         else if (track)
-            out_rc = sf_flowtab_tick(ft, pkt_us(&pkt), &sink);
+            out_rc = sf_flowtab_tick(ft, pkt_ns(&pkt), &sink);
         if (out_rc)
             break;
         if (o->count && tot.packets >= o->count)
@@ -502,7 +503,7 @@ static int run(const struct options *o)
     }
     progress_end(&pr);
     if (!out_rc && track)
-        out_rc = sf_flowtab_flush(ft, last_us, &sink);
+        out_rc = sf_flowtab_flush(ft, last_ns, &sink);
     if (!out_rc) {
         tot.not_decoded = tot.packets - tot.tcp;
         tot.nreasons = reasons.n;

@@ -37,26 +37,37 @@ void sf_json_free(struct sf_json *j)
     free(j);
 }
 
-/* Epoch seconds with exactly 6 decimals, never float noise. */
-static json_object *ts_obj(uint64_t us)
+/* Epoch seconds with exactly 6 decimals (9 for nanosecond captures),
+ * written by us: never float noise. */
+static json_object *ts_obj(const struct sf_json *j, uint64_t ns)
 {
-    if (!us)
+    if (!ns)
         return NULL;                    /* serialised as null */
     char text[32];
-    snprintf(text, sizeof(text), "%" PRIu64 ".%06" PRIu64, us / 1000000,
-             us % 1000000);
-    return json_object_new_double_s((double)us / 1e6, text);
+    if (j->cfg.nano)
+        snprintf(text, sizeof(text), "%" PRIu64 ".%09" PRIu64,
+                 ns / 1000000000, ns % 1000000000);
+    else
+        snprintf(text, sizeof(text), "%" PRIu64 ".%06" PRIu64,
+                 ns / 1000000000, ns % 1000000000 / 1000);
+    return json_object_new_double_s((double)ns / 1e9, text);
 }
 
-static json_object *ms_obj(uint64_t from_us, uint64_t to_us)
+/* A duration in milliseconds, to the microsecond (nanosecond). */
+static json_object *ms_obj(const struct sf_json *j, uint64_t from_ns,
+                           uint64_t to_ns)
 {
-    if (!from_us || !to_us || to_us < from_us)
+    if (!from_ns || !to_ns || to_ns < from_ns)
         return NULL;
     char text[32];
-    uint64_t d = to_us - from_us;
-    snprintf(text, sizeof(text), "%" PRIu64 ".%03" PRIu64, d / 1000,
-             d % 1000);
-    return json_object_new_double_s((double)d / 1e3, text);
+    uint64_t d = to_ns - from_ns;
+    if (j->cfg.nano)
+        snprintf(text, sizeof(text), "%" PRIu64 ".%06" PRIu64, d / 1000000,
+                 d % 1000000);
+    else
+        snprintf(text, sizeof(text), "%" PRIu64 ".%03" PRIu64, d / 1000000,
+                 d % 1000000 / 1000);
+    return json_object_new_double_s((double)d / 1e6, text);
 }
 
 static json_object *side_obj(enum sf_side s)
@@ -84,22 +95,23 @@ static json_object *pair_obj(uint64_t client, uint64_t server)
     return o;
 }
 
-static json_object *handshake_obj(const struct sf_flow *f)
+static json_object *handshake_obj(const struct sf_json *j,
+                                  const struct sf_flow *f)
 {
     const struct sf_endpoint *c = &f->ep[SF_CLIENT], *s = &f->ep[SF_SERVER];
     json_object *h = json_object_new_object();
     json_object_object_add(h, "state",
                            json_object_new_string(sf_handshake_name(f->handshake)));
-    json_object_object_add(h, "syn_ts", ts_obj(f->syn_us));
-    json_object_object_add(h, "synack_ts", ts_obj(f->synack_us));
-    json_object_object_add(h, "ack_ts", ts_obj(f->ack_us));
+    json_object_object_add(h, "syn_ts", ts_obj(j, f->syn_ns));
+    json_object_object_add(h, "synack_ts", ts_obj(j, f->synack_ns));
+    json_object_object_add(h, "ack_ts", ts_obj(j, f->ack_ns));
     json_object_object_add(h, "syn_to_synack_ms",
-                           ms_obj(f->syn_us, f->synack_us));
+                           ms_obj(j, f->syn_ns, f->synack_ns));
     json_object_object_add(h, "synack_to_ack_ms",
-                           ms_obj(f->synack_us, f->ack_us));
-    json_object_object_add(h, "rtt_ms", ms_obj(f->syn_us, f->ack_us));
+                           ms_obj(j, f->synack_ns, f->ack_ns));
+    json_object_object_add(h, "rtt_ms", ms_obj(j, f->syn_ns, f->ack_ns));
     json_object_object_add(h, "syn_count",
-                           json_object_new_int(f->syn_us ? c->syn_count : 0));
+                           json_object_new_int(f->syn_ns ? c->syn_count : 0));
     json_object_object_add(h, "synack_count",
                            json_object_new_int(s->synack ? s->syn_count : 0));
     json_object *o = json_object_new_object();
@@ -121,23 +133,24 @@ static json_object *handshake_obj(const struct sf_flow *f)
     return h;
 }
 
-static json_object *flow_obj(const struct sf_flow *f)
+static json_object *flow_obj(const struct sf_json *j,
+                            const struct sf_flow *f)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "type", json_object_new_string("flow"));
     json_object_object_add(o, "id", json_object_new_int64(f->id));
     json_object_object_add(o, "client", endpoint_obj(f, SF_CLIENT));
     json_object_object_add(o, "server", endpoint_obj(f, SF_SERVER));
-    json_object_object_add(o, "first_ts", ts_obj(f->first_us));
-    json_object_object_add(o, "last_ts", ts_obj(f->last_us));
-    json_object_object_add(o, "duration_ms", ms_obj(f->first_us, f->last_us));
+    json_object_object_add(o, "first_ts", ts_obj(j, f->first_ns));
+    json_object_object_add(o, "last_ts", ts_obj(j, f->last_ns));
+    json_object_object_add(o, "duration_ms", ms_obj(j, f->first_ns, f->last_ns));
     json_object_object_add(o, "packets", pair_obj(f->ep[0].packets,
                                                   f->ep[1].packets));
     json_object_object_add(o, "bytes", pair_obj(f->ep[0].bytes,
                                                 f->ep[1].bytes));
     json_object_object_add(o, "retransmits", pair_obj(f->ep[0].retrans,
                                                       f->ep[1].retrans));
-    json_object_object_add(o, "handshake", handshake_obj(f));
+    json_object_object_add(o, "handshake", handshake_obj(j, f));
     json_object *c = json_object_new_object();
     json_object_object_add(c, "kind",
                            json_object_new_string(sf_close_name(f->close)));
@@ -166,7 +179,7 @@ static json_object *flow_obj(const struct sf_flow *f)
         json_object *x = json_object_new_object();
         json_object_object_add(x, "type",
                                json_object_new_string(sf_anomaly_name(a->type)));
-        json_object_object_add(x, "ts", ts_obj(a->ts_us));
+        json_object_object_add(x, "ts", ts_obj(j, a->ts_ns));
         json_object_object_add(x, "side", side_obj(a->side));
         sf_buf_reset(&b);
         sf_anomaly_format(f, a, &b);
@@ -198,7 +211,7 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
     for (size_t i = 0; i < f->n_an; i++)
         if (f->an[i].type < SF_AN_COUNT)
             j->anomaly_counts[f->an[i].type]++;
-    return emit(j, flow_obj(f));
+    return emit(j, flow_obj(j, f));
 }
 
 static int finish(void *ctx, const struct sf_totals *t)

@@ -120,7 +120,7 @@ static void record_anomaly(struct sf_timeline *t, const struct sf_flow *f,
     if (a->type < SF_AN_COUNT)
         t->anomaly_counts[a->type]++;
     sf_buf_puts(b, "  ");
-    sf_tdfmt_format_time(t->cfg.fmt, a->ts_us, b);
+    sf_tdfmt_format_time(t->cfg.fmt, a->ts_ns, b);
     sf_buf_printf(b, "[%u] %s: ", f->id, sf_anomaly_name(a->type));
     sf_anomaly_format(f, a, b);
     sf_buf_putc(b, '\n');
@@ -137,7 +137,7 @@ static int on_event(void *ctx, const struct sf_event *ev)
             return 0;
         /* a timeout found it: a line of its own, in time order */
         struct sf_buf *b = &t->out;
-        sf_tdfmt_format_time(t->cfg.fmt, ev->ts_us, b);
+        sf_tdfmt_format_time(t->cfg.fmt, ev->ts_ns, b);
         sf_buf_puts(b, "# [");
         sf_buf_putu(b, ev->flow_id);
         sf_buf_puts(b, "] ");
@@ -168,10 +168,10 @@ static int on_event(void *ctx, const struct sf_event *ev)
     return maybe_flush(t);
 }
 
-static void put_duration(struct sf_buf *b, uint64_t us)
+static void put_duration(struct sf_buf *b, uint64_t ns)
 {
-    sf_buf_printf(b, "%llu.%03llu s", (unsigned long long)(us / 1000000),
-                  (unsigned long long)(us % 1000000 / 1000));
+    sf_buf_printf(b, "%llu.%03llu s", (unsigned long long)(ns / 1000000000),
+                  (unsigned long long)(ns % 1000000000 / 1000000));
 }
 
 static int on_flow_end(void *ctx, const struct sf_flow *f)
@@ -209,7 +209,7 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
         sf_buf_puts(&cell, ", half-close");
     sf_buf_printf(b, "%-24s ", cell.data);
     sf_buf_reset(&cell);
-    put_duration(&cell, f->last_us - f->first_us);
+    put_duration(&cell, f->last_ns - f->first_ns);
     sf_buf_printf(b, "%11s %6u  %-6s ", cell.data,
                   f->ep[0].packets + f->ep[1].packets,
                   sf_flow_conn_state(f));

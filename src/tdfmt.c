@@ -308,12 +308,12 @@ void sf_tdfmt_format_ts(struct sf_tdfmt *f, const struct sf_pkt *p,
     }
 }
 
-void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_us,
+void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
                           struct sf_buf *b)
 {
     bool nano = f->cfg.nano;
-    int64_t sec = (int64_t)(ts_us / 1000000);
-    uint32_t frac = (uint32_t)(ts_us % 1000000) * (nano ? 1000u : 1u);
+    int64_t sec = (int64_t)(ts_ns / 1000000000);
+    uint32_t frac = (uint32_t)(ts_ns % 1000000000) / (nano ? 1u : 1000u);
     uint32_t unit = nano ? 1000000000u : 1000000u;
     switch (f->cfg.ts_style) {
     case SF_TS_DEFAULT:

@@ -87,7 +87,7 @@ bool sf_tracker_new_connection(const struct sf_flow *f,
 }
 
 size_t sf_tracker_add_anomaly(struct sf_flow *f, enum sf_anomaly_type type,
-                              enum sf_side side, uint64_t ts_us,
+                              enum sf_side side, uint64_t ts_ns,
                               uint32_t arg, uint8_t extra)
 {
     if (f->n_an == f->cap_an) {
@@ -97,7 +97,7 @@ size_t sf_tracker_add_anomaly(struct sf_flow *f, enum sf_anomaly_type type,
         f->an = sf_xrealloc(f->an, f->cap_an * sizeof(*f->an));
     }
     struct sf_anomaly *a = &f->an[f->n_an];
-    a->ts_us = ts_us;
+    a->ts_ns = ts_ns;
     a->type = (uint8_t)type;
     a->side = (uint8_t)side;
     a->state = side <= SF_SERVER ? f->ep[side].state : SF_TCP_CLOSED;
@@ -311,8 +311,8 @@ static void on_syn(struct seg_ctx *c)
     if (p->payload_len > 0)
         add(c, SF_AN_SYN_WITH_DATA, c->from, p->payload_len, 0);
     if (!ack) {
-        if (c->from == SF_CLIENT && !f->syn_us) {
-            f->syn_us = c->ts;
+        if (c->from == SF_CLIENT && !f->syn_ns) {
+            f->syn_ns = c->ts;
             f->handshake = SF_HS_SYN_ONLY;
         }
         /* crossed SYNs: the peer sent a SYN we had not acknowledged */
@@ -321,8 +321,8 @@ static void on_syn(struct seg_ctx *c)
         return;
     }
     s->synack = true;
-    if (!f->synack_us)
-        f->synack_us = c->ts;
+    if (!f->synack_ns)
+        f->synack_ns = c->ts;
     if (f->handshake == SF_HS_SYN_ONLY)
         f->handshake = SF_HS_SYN_SYNACK;
     if (r->syn) {
@@ -359,12 +359,12 @@ static void on_ack(struct seg_ctx *c)
         if (acks_syn(r, ack)) {
             s->acked_syn = true;
             r->syn_acked = true;
-            if (!f->ack_us) {
-                f->ack_us = c->ts;
+            if (!f->ack_ns) {
+                f->ack_ns = c->ts;
                 c->ev->step = SF_STEP_ACK3;
             }
-        } else if (!f->ack_us) {
-            f->ack_us = c->ts;          /* the step happened, wrongly */
+        } else if (!f->ack_ns) {
+            f->ack_ns = c->ts;          /* the step happened, wrongly */
             c->ev->step = SF_STEP_ACK3;
             add(c, SF_AN_BAD_HANDSHAKE_ACK, c->from,
                 (uint32_t)sf_seq_diff(ack, r->iss + 1), 1);
@@ -413,14 +413,14 @@ static void on_fin(struct seg_ctx *c)
         else if (s->passive)
             c->ev->step = f->fin_merged ? SF_STEP_FINACK23 : SF_STEP_FIN3;
         else if (c->ev->retransmit)
-            c->ev->step = f->fin_crossed && r->fin_us < s->fin_us
+            c->ev->step = f->fin_crossed && r->fin_ns < s->fin_ns
                               ? SF_STEP_FIN_CROSSED
                               : SF_STEP_FIN1;
         return;
     }
     s->fin = true;
     s->fin_seq = fin_seq;
-    s->fin_us = c->ts;
+    s->fin_ns = c->ts;
     s->fin_count = 1;
     if (!r->fin) {
         c->ev->step = SF_STEP_FIN1;
@@ -484,7 +484,7 @@ static void on_rst(struct seg_ctx *c)
             f->close = SF_CLOSE_REFUSED;
             f->rst_by = (uint8_t)c->from;
             f->finished = true;
-            f->done_us = c->ts;
+            f->done_ns = c->ts;
             add(c, SF_AN_REFUSED, c->from, 0, 0);
         } else if (!f->finished) {
             add(c, SF_AN_RST_OUT_OF_WINDOW, c->from, 0, 0);
@@ -519,7 +519,7 @@ static void on_rst(struct seg_ctx *c)
         f->an[idx].state = state;
     note(c, idx);
     f->finished = true;
-    f->done_us = c->ts;
+    f->done_ns = c->ts;
 }
 
 static void on_payload(struct seg_ctx *c)
@@ -580,8 +580,8 @@ static void update_states(struct seg_ctx *c)
     if (f->handshake == SF_HS_SYN_SYNACK && f->ep[0].syn_acked &&
         f->ep[1].syn_acked) {
         f->handshake = SF_HS_COMPLETE;
-        if (!f->ack_us)
-            f->ack_us = c->ts;
+        if (!f->ack_ns)
+            f->ack_ns = c->ts;
     }
     for (int i = 0; i < 2; i++) {
         struct sf_endpoint *e = &f->ep[i];
@@ -607,26 +607,26 @@ static void update_states(struct seg_ctx *c)
         f->close != SF_CLOSE_RST && f->close != SF_CLOSE_REFUSED) {
         f->complete = true;
         f->finished = true;
-        f->done_us = c->ts;
+        f->done_ns = c->ts;
     }
 }
 
 void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
-                        enum sf_side from, uint64_t ts_us,
+                        enum sf_side from, uint64_t ts_ns,
                         struct sf_event *ev)
 {
     struct seg_ctx c = { .f = f, .from = from, .s = &f->ep[from],
-                         .r = &f->ep[!from], .p = p, .ts = ts_us, .ev = ev };
+                         .r = &f->ep[!from], .p = p, .ts = ts_ns, .ev = ev };
     memset(ev, 0, sizeof(*ev));
     ev->kind = SF_EV_PACKET;
-    ev->ts_us = ts_us;
+    ev->ts_ns = ts_ns;
     ev->flow_id = f->id;
     ev->side = (uint8_t)from;
     ev->pkt = p;
     ev->flow = f;
 
-    if (!f->first_us) {
-        f->first_us = ts_us;
+    if (!f->first_ns) {
+        f->first_ns = ts_ns;
         if (f->midstream) {
             /* both ends were established before the capture began */
             f->ep[0].open = f->ep[1].open = true;
@@ -634,10 +634,10 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
             add(&c, SF_AN_MIDSTREAM, SF_CLIENT, 0, 0);
         }
     }
-    f->last_us = ts_us;
+    f->last_ns = ts_ns;
     c.s->packets++;
     c.s->bytes += p->payload_len;
-    c.s->last_us = ts_us;
+    c.s->last_ns = ts_ns;
 
     zeek_update(f, from, p);
     uint8_t fl = p->flags;
@@ -664,8 +664,8 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
         ev->anom[ev->nanom++] = &f->an[c.new_an[i]];
 }
 
-long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_us,
-                             uint64_t linger_us)
+long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_ns,
+                             uint64_t linger_ns)
 {
     if (f->linger_side != SF_NOSIDE)
         return -1;
@@ -674,22 +674,23 @@ long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_us,
         if (e->state != SF_TCP_CLOSE_WAIT)
             continue;
         /* idle since it acknowledged the FIN or last sent anything */
-        uint64_t since = e->last_us;
-        if (now_us < since || now_us - since < linger_us)
+        uint64_t since = e->last_ns;
+        if (now_ns < since || now_ns - since < linger_ns)
             continue;
         f->linger_side = (uint8_t)i;
-        uint64_t idle = now_us - since;
+        uint64_t idle = now_ns - since;
         size_t idx = sf_tracker_add_anomaly(
-            f, SF_AN_CLOSE_WAIT_LINGER, (enum sf_side)i, since + linger_us,
-            idle / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(idle / 1000),
+            f, SF_AN_CLOSE_WAIT_LINGER, (enum sf_side)i, since + linger_ns,
+            idle / 1000000 > UINT32_MAX ? UINT32_MAX
+                                       : (uint32_t)(idle / 1000000),
             0);
         return idx < f->n_an ? (long)idx : -1;
     }
     return -1;
 }
 
-size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_us,
-                         uint64_t linger_us, enum sf_end_reason why)
+size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_ns,
+                         uint64_t linger_ns, enum sf_end_reason why)
 {
     size_t first = f->n_an;
     struct sf_endpoint *c = &f->ep[SF_CLIENT], *s = &f->ep[SF_SERVER];
@@ -709,21 +710,21 @@ size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_us,
         f->initiator = SF_NOSIDE;
     if (f->handshake == SF_HS_SYN_ONLY && f->close != SF_CLOSE_REFUSED &&
         !s->rst && !c->rst)
-        sf_tracker_add_anomaly(f, SF_AN_SYN_UNANSWERED, SF_CLIENT, f->syn_us,
+        sf_tracker_add_anomaly(f, SF_AN_SYN_UNANSWERED, SF_CLIENT, f->syn_ns,
                                c->syn_count, 0);
     if (f->handshake == SF_HS_SYN_SYNACK && !c->rst && !s->rst)
         sf_tracker_add_anomaly(f, SF_AN_SYNACK_UNACKED, SF_SERVER,
-                               f->synack_us, s->syn_count, 0);
+                               f->synack_ns, s->syn_count, 0);
     if (!c->rst && !s->rst) {
         for (int i = 0; i < 2; i++) {
             struct sf_endpoint *e = &f->ep[i];
             if (e->fin && !e->fin_acked)
                 sf_tracker_add_anomaly(f, SF_AN_FIN_UNACKED, (enum sf_side)i,
-                                       e->fin_us, e->fin_count, 0);
+                                       e->fin_ns, e->fin_count, 0);
         }
     }
     /* the idle span at the end already exceeds the threshold */
-    sf_tracker_check_linger(f, now_us, linger_us);
+    sf_tracker_check_linger(f, now_ns, linger_ns);
     return first;
 }
 

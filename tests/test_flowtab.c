@@ -22,8 +22,8 @@
 #include "synfin/flowtab.h"
 
 #define T0_SEC 1700000000ll
-#define T0_US ((uint64_t)T0_SEC * 1000000u)
-#define US(ms) (T0_US + (uint64_t)(ms) * 1000u)
+#define T0_NS ((uint64_t)T0_SEC * 1000000000u)
+#define NS(ms) (T0_NS + (uint64_t)(ms) * 1000000u)
 
 #define SPORT 80
 
@@ -69,7 +69,7 @@ struct ev_rec {
     uint32_t flow_id;
     uint8_t side, step;
     bool retransmit;
-    uint64_t ts_us;
+    uint64_t ts_ns;
     uint8_t nanom;
     uint8_t an_type[SF_EV_MAX_ANOM];
     uint8_t an_extra[SF_EV_MAX_ANOM];
@@ -105,7 +105,7 @@ static int on_event(void *ctx, const struct sf_event *ev)
     e->side = ev->side;
     e->step = ev->step;
     e->retransmit = ev->retransmit;
-    e->ts_us = ev->ts_us;
+    e->ts_ns = ev->ts_ns;
     e->nanom = ev->nanom;
     for (uint8_t i = 0; i < ev->nanom; i++) {
         e->an_type[i] = ev->anom[i]->type;
@@ -136,12 +136,12 @@ struct ctx {
     struct sf_flowtab *ft;
 };
 
-static struct ctx *ctx_new(size_t max_flows, uint64_t idle_us)
+static struct ctx *ctx_new(size_t max_flows, uint64_t idle_ns)
 {
     struct ctx *c = calloc(1, sizeof(*c));
     assert_non_null(c);
     struct sf_flowtab_config cfg = { .max_flows = max_flows,
-                                     .idle_us = idle_us };
+                                     .idle_ns = idle_ns };
     char err[256] = "";
     c->ft = sf_flowtab_new(&cfg, err);
     assert_non_null(c->ft);
@@ -168,7 +168,7 @@ static const struct ev_rec *in(struct ctx *c, uint16_t cport,
     assert_true(c->rec.nev > before);
     const struct ev_rec *e = &c->rec.ev[c->rec.nev - 1];
     assert_int_equal(e->kind, SF_EV_PACKET);
-    assert_int_equal(e->ts_us, US(t_ms));
+    assert_int_equal(e->ts_ns, NS(t_ms));
     return e;
 }
 
@@ -363,7 +363,7 @@ static void test_max_flows_evicts_lru(void **state)
 static void test_idle_timeout(void **state)
 {
     (void)state;
-    struct ctx *c = ctx_new(0, 10ull * 1000000);
+    struct ctx *c = ctx_new(0, 10ull * 1000000000);
     in(c, 40001, true, S, 100, 0, 0, 0);
     in(c, 40001, false, S | A, 9, 101, 0, 1);
     in(c, 40001, true, A, 101, 10, 0, 2);
@@ -396,7 +396,7 @@ static void test_flush_first_seen_order(void **state)
     in(c, 40002, true, S, 200, 0, 0, 4);
     in(c, 40003, true, S, 300, 0, 0, 5);           /* 1 most recent */
     size_t nev = c->rec.nev;
-    assert_int_equal(sf_flowtab_flush(c->ft, US(5), &c->sink), 0);
+    assert_int_equal(sf_flowtab_flush(c->ft, NS(5), &c->sink), 0);
     assert_int_equal(c->rec.nend, 3);
     for (uint32_t i = 0; i < 3; i++) {
         assert_int_equal(c->rec.end[i].id, i + 1);

@@ -23,14 +23,14 @@
 #include "synfin/tracker.h"
 
 #define T0_SEC 1700000000ll
-#define T0_US ((uint64_t)T0_SEC * 1000000u)
-#define US(ms) (T0_US + (uint64_t)(ms) * 1000u)
+#define T0_NS ((uint64_t)T0_SEC * 1000000000u)
+#define NS(ms) (T0_NS + (uint64_t)(ms) * 1000000u)
 
 #define CPORT 40000
 #define SPORT 80
 #define CISN 1000u
 #define SISN 5000u
-#define LINGER_US (5ull * 1000000)
+#define LINGER_NS (5ull * 1000000000)
 
 #define S SF_TH_SYN
 #define A SF_TH_ACK
@@ -68,9 +68,9 @@ static struct sf_pkt seg(bool from_client, uint8_t flags, uint32_t seq,
     return p;
 }
 
-static uint64_t pkt_us(const struct sf_pkt *p)
+static uint64_t pkt_ns(const struct sf_pkt *p)
 {
-    return (uint64_t)p->ts_sec * 1000000u + p->ts_nsec / 1000u;
+    return (uint64_t)p->ts_sec * 1000000000u + p->ts_nsec;
 }
 
 /* Each test owns one flow and the last event. */
@@ -102,7 +102,7 @@ static const struct sf_event *feed(struct ctx *c, struct sf_pkt p)
     if (c->f.id == 0)
         sf_tracker_start(&c->f, 1, &p);
     enum sf_side side = sf_tracker_side(&c->f, &p);
-    sf_tracker_segment(&c->f, &p, side, pkt_us(&p), &c->ev);
+    sf_tracker_segment(&c->f, &p, side, pkt_ns(&p), &c->ev);
     assert_int_equal(c->ev.kind, SF_EV_PACKET);
     assert_int_equal(c->ev.side, side);
     assert_int_equal(c->ev.flow_id, 1);
@@ -189,7 +189,7 @@ static void handshake(struct ctx *c)
 
 static void finish(struct ctx *c, uint64_t now_ms)
 {
-    sf_tracker_finish(&c->f, US(now_ms), LINGER_US, SF_END_INPUT);
+    sf_tracker_finish(&c->f, NS(now_ms), LINGER_NS, SF_END_INPUT);
 }
 
 /* ---- opening ---- */
@@ -223,9 +223,9 @@ static void test_handshake(void **state)
     assert_int_equal(ev->nanom, 0);
 
     assert_handshake(f, SF_HS_COMPLETE);
-    assert_int_equal(f->syn_us, US(0));
-    assert_int_equal(f->synack_us, US(10));
-    assert_int_equal(f->ack_us, US(25));
+    assert_int_equal(f->syn_ns, NS(0));
+    assert_int_equal(f->synack_ns, NS(10));
+    assert_int_equal(f->ack_ns, NS(25));
     assert_int_equal(f->ep[SF_CLIENT].port, CPORT);
     assert_int_equal(f->ep[SF_SERVER].port, SPORT);
     assert_memory_equal(f->ep[SF_CLIENT].addr, caddr, 4);
@@ -278,7 +278,7 @@ static void test_close_fin4_client(void **state)
     assert_change(ev, SF_SERVER, SF_TCP_LAST_ACK, SF_TCP_CLOSED);
     assert_true(f->complete);
     assert_true(f->finished);
-    assert_int_equal(f->done_us, US(151));
+    assert_int_equal(f->done_ns, NS(151));
 
     finish(c, 151);
     assert_close(f, SF_CLOSE_FIN4);
@@ -458,7 +458,7 @@ static void test_fin_retransmit(void **state)
     assert_non_null(a);
     assert_int_equal(a->side, SF_CLIENT);
     assert_int_equal(a->arg, 2);
-    assert_int_equal(a->ts_us, US(300));
+    assert_int_equal(a->ts_ns, NS(300));
     ev = CL(F | A, CISN + 1, SISN + 1, 0, 700);
     assert_true(ev->retransmit);
     assert_int_equal(ev->nanom, 0);         /* counted, not repeated */
@@ -784,9 +784,9 @@ static void test_syn_retransmit(void **state)
     const struct sf_anomaly *a = an(f, SF_AN_SYN_RETRANSMIT);
     assert_int_equal(a->side, SF_CLIENT);
     assert_int_equal(a->arg, 3);
-    assert_int_equal(a->ts_us, US(1000));
+    assert_int_equal(a->ts_ns, NS(1000));
     assert_int_equal(f->ep[SF_CLIENT].syn_count, 3);
-    assert_int_equal(f->syn_us, US(0));
+    assert_int_equal(f->syn_ns, NS(0));
     assert_string_equal(f->history, "S");       /* same seq: one S */
 }
 
@@ -805,7 +805,7 @@ static void test_synack_retransmit(void **state)
     assert_non_null(a);
     assert_int_equal(a->side, SF_SERVER);
     assert_int_equal(a->arg, 2);
-    assert_int_equal(f->synack_us, US(1));
+    assert_int_equal(f->synack_ns, NS(1));
     ev = CL(A, CISN + 1, SISN + 1, 0, 1002);
     assert_step(ev, SF_STEP_ACK3);
     assert_handshake(f, SF_HS_COMPLETE);
@@ -822,14 +822,14 @@ static void test_syn_unanswered(void **state)
 
     CL(S, CISN, 0, 0, 0);
     CL(S, CISN, 0, 0, 1000);
-    size_t first = sf_tracker_finish(f, US(4000), LINGER_US, SF_END_INPUT);
+    size_t first = sf_tracker_finish(f, NS(4000), LINGER_NS, SF_END_INPUT);
     assert_int_equal(first, 1);                 /* after syn_retransmit */
     assert_int_equal(f->n_an, 2);
     const struct sf_anomaly *a = an(f, SF_AN_SYN_UNANSWERED);
     assert_non_null(a);
     assert_int_equal(a->side, SF_CLIENT);
     assert_int_equal(a->arg, 2);
-    assert_int_equal(a->ts_us, US(0));
+    assert_int_equal(a->ts_ns, NS(0));
     assert_handshake(f, SF_HS_SYN_ONLY);
     assert_close(f, SF_CLOSE_NONE);
     assert_int_equal(f->end_reason, SF_END_INPUT);
@@ -844,13 +844,13 @@ static void test_synack_unacked(void **state)
 
     CL(S, CISN, 0, 0, 0);
     SV(S | A, SISN, CISN + 1, 0, 1);
-    size_t first = sf_tracker_finish(f, US(5000), LINGER_US, SF_END_INPUT);
+    size_t first = sf_tracker_finish(f, NS(5000), LINGER_NS, SF_END_INPUT);
     assert_int_equal(first, 0);
     assert_int_equal(f->n_an, 1);
     const struct sf_anomaly *a = an(f, SF_AN_SYNACK_UNACKED);
     assert_non_null(a);
     assert_int_equal(a->side, SF_SERVER);
-    assert_int_equal(a->ts_us, US(1));
+    assert_int_equal(a->ts_ns, NS(1));
     assert_handshake(f, SF_HS_SYN_SYNACK);
     assert_close(f, SF_CLOSE_NONE);
     assert_states(f, SF_TCP_ESTABLISHED, SF_TCP_SYN_RCVD);
@@ -872,7 +872,7 @@ static void test_fin_unacked(void **state)
     assert_non_null(a);
     assert_int_equal(a->side, SF_CLIENT);
     assert_int_equal(a->arg, 2);                /* FINs sent */
-    assert_int_equal(a->ts_us, US(100));
+    assert_int_equal(a->ts_ns, NS(100));
     assert_tcp_state(a->state, SF_TCP_FIN_WAIT_1);
     assert_int_equal(n_an(f, SF_AN_FIN_UNACKED), 1);
     assert_close(f, SF_CLOSE_HALF_CLOSED);
@@ -892,21 +892,21 @@ static void test_close_wait_linger(void **state)
     SV(A, SISN + 1, CISN + 2, 0, 200);
     assert_tcp_state(f->ep[SF_SERVER].state, SF_TCP_CLOSE_WAIT);
 
-    assert_int_equal(sf_tracker_check_linger(f, US(200), LINGER_US), -1);
-    assert_int_equal(sf_tracker_check_linger(f, US(200) + LINGER_US - 1,
-                                             LINGER_US), -1);
+    assert_int_equal(sf_tracker_check_linger(f, NS(200), LINGER_NS), -1);
+    assert_int_equal(sf_tracker_check_linger(f, NS(200) + LINGER_NS - 1,
+                                             LINGER_NS), -1);
     assert_int_equal(f->n_an, 0);
-    long idx = sf_tracker_check_linger(f, US(200) + LINGER_US, LINGER_US);
+    long idx = sf_tracker_check_linger(f, NS(200) + LINGER_NS, LINGER_NS);
     assert_true(idx >= 0);
     const struct sf_anomaly *a = &f->an[idx];
     assert_int_equal(a->type, SF_AN_CLOSE_WAIT_LINGER);
     assert_int_equal(a->side, SF_SERVER);
     assert_int_equal(a->arg, 5000);             /* idle ms */
-    assert_int_equal(a->ts_us, US(200) + LINGER_US);
+    assert_int_equal(a->ts_ns, NS(200) + LINGER_NS);
     assert_tcp_state(a->state, SF_TCP_CLOSE_WAIT);
     /* once */
-    assert_int_equal(sf_tracker_check_linger(f, US(200) + 3 * LINGER_US,
-                                             LINGER_US), -1);
+    assert_int_equal(sf_tracker_check_linger(f, NS(200) + 3 * LINGER_NS,
+                                             LINGER_NS), -1);
     finish(c, 60000);
     assert_int_equal(n_an(f, SF_AN_CLOSE_WAIT_LINGER), 1);
     assert_close(f, SF_CLOSE_HALF_CLOSED);
@@ -925,11 +925,11 @@ static void test_close_wait_linger_at_finish(void **state)
     struct sf_flow copy = *f;
     copy.an = NULL;
     copy.n_an = copy.cap_an = 0;
-    sf_tracker_finish(&copy, US(1200), LINGER_US, SF_END_INPUT);
+    sf_tracker_finish(&copy, NS(1200), LINGER_NS, SF_END_INPUT);
     assert_int_equal(n_an(&copy, SF_AN_CLOSE_WAIT_LINGER), 0);
     sf_tracker_fini(&copy);
 
-    size_t first = sf_tracker_finish(f, US(10200), LINGER_US, SF_END_INPUT);
+    size_t first = sf_tracker_finish(f, NS(10200), LINGER_NS, SF_END_INPUT);
     assert_int_equal(first, 0);
     const struct sf_anomaly *a = an(f, SF_AN_CLOSE_WAIT_LINGER);
     assert_non_null(a);
@@ -949,10 +949,10 @@ static void test_close_wait_linger_counts_from_last_segment(void **state)
     CL(F | A, CISN + 1, SISN + 1, 0, 100);
     SV(A, SISN + 1, CISN + 2, 0, 200);
     SV(P | A, SISN + 1, CISN + 2, 10, 4000);
-    assert_int_equal(sf_tracker_check_linger(f, US(200) + LINGER_US,
-                                             LINGER_US), -1);
-    assert_true(sf_tracker_check_linger(f, US(4000) + LINGER_US,
-                                        LINGER_US) >= 0);
+    assert_int_equal(sf_tracker_check_linger(f, NS(200) + LINGER_NS,
+                                             LINGER_NS), -1);
+    assert_true(sf_tracker_check_linger(f, NS(4000) + LINGER_NS,
+                                        LINGER_NS) >= 0);
 }
 
 static void test_data_after_fin(void **state)
@@ -1076,7 +1076,7 @@ static void test_midstream(void **state)
     finish(c, 1);
     assert_handshake(f, SF_HS_NONE);
     assert_close(f, SF_CLOSE_NONE);
-    assert_int_equal(f->syn_us, 0);
+    assert_int_equal(f->syn_ns, 0);
     /* Zeek: both endpoints PARTIAL, no SYN: OTH */
     assert_string_equal(f->history, "dA");
     assert_string_equal(sf_flow_conn_state(f), "OTH");

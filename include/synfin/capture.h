@@ -48,6 +48,11 @@ SF_NODISCARD int sf_capture_open(struct sf_capture **out,
 SF_NODISCARD int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr,
                                  char *errbuf);
 
+/* True when some input stamps packets more finely than microseconds
+ * (nanosecond pcap, or a pcapng interface's if_tsresol): outputs then
+ * print nanoseconds. Known once sf_capture_open has returned. */
+bool sf_capture_nano(const struct sf_capture *cap);
+
 /* Frames read from the files (before filtering) so far. */
 uint64_t sf_capture_frames_read(const struct sf_capture *cap);
 

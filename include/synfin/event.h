@@ -47,7 +47,7 @@ struct sf_state_change {
 
 struct sf_event {
     enum sf_event_kind kind;
-    uint64_t ts_us;
+    uint64_t ts_ns;
     uint32_t flow_id;               /* 0: packet not part of any flow */
     uint8_t side;                   /* sender (packet) or anomaly side */
     uint8_t step;                   /* enum sf_step */

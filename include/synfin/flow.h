@@ -92,7 +92,7 @@ enum sf_end_reason {
 };
 
 struct sf_anomaly {
-    uint64_t ts_us;
+    uint64_t ts_ns;
     uint8_t type;           /* enum sf_anomaly_type */
     uint8_t side;           /* enum sf_side: who sent / is stuck */
     uint8_t state;          /* that side's state at the time */
@@ -131,8 +131,8 @@ struct sf_endpoint {
     uint32_t retrans;       /* payload retransmissions */
     uint32_t zero_wins;
     uint64_t bytes;         /* payload bytes */
-    uint64_t last_us;       /* last segment sent */
-    uint64_t fin_us;
+    uint64_t last_ns;       /* last segment sent */
+    uint64_t fin_ns;
 };
 
 /* One connection. Owned by the flow table; reporters get const views. */
@@ -153,9 +153,9 @@ struct sf_flow {
     uint8_t end_reason;     /* enum sf_end_reason, set at the end */
     uint8_t hist_len;
     char history[23];       /* Zeek history, NUL-terminated */
-    uint64_t first_us, last_us;
-    uint64_t syn_us, synack_us, ack_us;  /* 0 = not seen */
-    uint64_t done_us;       /* when it became finished */
+    uint64_t first_ns, last_ns;
+    uint64_t syn_ns, synack_ns, ack_ns;  /* 0 = not seen */
+    uint64_t done_ns;       /* when it became finished */
     struct sf_endpoint ep[2];            /* [SF_CLIENT], [SF_SERVER] */
     struct sf_anomaly *an;  /* owned */
     uint16_t n_an, cap_an;

@@ -18,13 +18,13 @@ struct sf_flowtab;
 
 struct sf_flowtab_config {
     size_t max_flows;        /* 0 = default (1,000,000) */
-    uint64_t idle_us;        /* 0 = default (300 s) */
-    uint64_t linger_us;      /* 0 = default (5 s): close_wait_linger */
+    uint64_t idle_ns;        /* 0 = default (300 s) */
+    uint64_t linger_ns;      /* 0 = default (5 s): close_wait_linger */
 };
 
 #define SF_DEFAULT_MAX_FLOWS 1000000u
-#define SF_DEFAULT_IDLE_US (300ull * 1000000)
-#define SF_DEFAULT_LINGER_US (5ull * 1000000)
+#define SF_DEFAULT_IDLE_NS (300ull * 1000000000)
+#define SF_DEFAULT_LINGER_NS (5ull * 1000000000)
 
 struct sf_flowtab_stats {
     uint64_t flows;          /* connections seen */
@@ -46,14 +46,14 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *pkt,
                      struct sf_sink *sink);
 
 /* Runs the timeouts (linger, idle, finished flows) up to packet time
- * `now_us`; sf_flowtab_input does this itself, live capture calls it on
+ * `now_ns`; sf_flowtab_input does this itself, live capture calls it on
  * a clock tick when no packet comes. */
-int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_us,
+int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
                     struct sf_sink *sink);
 
 /* End of input: ends every flow in first-seen order at packet time
- * `now_us` (the last timestamp seen), emitting final events. */
-int sf_flowtab_flush(struct sf_flowtab *ft, uint64_t now_us,
+ * `now_ns` (the last timestamp seen), emitting final events. */
+int sf_flowtab_flush(struct sf_flowtab *ft, uint64_t now_ns,
                      struct sf_sink *sink);
 
 void sf_flowtab_stats(const struct sf_flowtab *ft,

@@ -16,6 +16,7 @@ struct sf_json;
 struct sf_json_config {
     int fd;
     bool line_buffered;      /* write every object at once (live, pipes) */
+    bool nano;               /* 9 decimals in time stamps, not 6 */
 };
 
 SF_NODISCARD struct sf_json *sf_json_new(const struct sf_json_config *cfg,

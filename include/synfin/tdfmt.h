@@ -49,7 +49,7 @@ void sf_tdfmt_format_ts(struct sf_tdfmt *f, const struct sf_pkt *pkt,
 /* Appends a time that is not a packet's (an anomaly found by a timeout)
  * in the configured style, and a space; the -ttt/-ttttt styles print the
  * time since the first packet. Does not move the -ttt reference. */
-void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_us,
+void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
                           struct sf_buf *out);
 
 #endif /* SF_TDFMT_H */

@@ -16,7 +16,7 @@
 
 /* TIME-WAIT lasts 2 x MSL; MSL taken as 30 s like Linux's 60 s
  * TIME_WAIT (DESIGN.md 4, port_reuse). */
-#define SF_TIME_WAIT_US (60ull * 1000000)
+#define SF_TIME_WAIT_NS (60ull * 1000000000)
 
 /* Starts `f` (zeroed by the caller) with its first segment: picks client
  * and server (DESIGN.md 3) and records `id`. Does not process `p`. */
@@ -30,30 +30,30 @@ enum sf_side sf_tracker_side(const struct sf_flow *f, const struct sf_pkt *p);
 bool sf_tracker_new_connection(const struct sf_flow *f,
                                const struct sf_pkt *p, enum sf_side from);
 
-/* Feeds one segment sent by `from` at `ts_us`; fills `ev` (an
+/* Feeds one segment sent by `from` at `ts_ns`; fills `ev` (an
  * SF_EV_PACKET) with the step, state changes and new anomalies. Pointers
  * in `ev` are valid until the flow is next changed. */
 void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
-                        enum sf_side from, uint64_t ts_us,
+                        enum sf_side from, uint64_t ts_ns,
                         struct sf_event *ev);
 
 /* Adds an anomaly to the flow; returns its index in f->an. */
 size_t sf_tracker_add_anomaly(struct sf_flow *f, enum sf_anomaly_type type,
-                              enum sf_side side, uint64_t ts_us,
+                              enum sf_side side, uint64_t ts_ns,
                               uint32_t arg, uint8_t extra);
 
 /* close_wait_linger: when a side acknowledged the peer's FIN and has been
- * idle in CLOSE_WAIT for `linger_us` at packet time `now_us`, records the
+ * idle in CLOSE_WAIT for `linger_ns` at packet time `now_ns`, records the
  * anomaly (once per flow) and returns its index, else -1. */
-long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_us,
-                             uint64_t linger_us);
+long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_ns,
+                             uint64_t linger_ns);
 
-/* Final verdicts when the flow ends at packet time `now_us` (end of input:
+/* Final verdicts when the flow ends at packet time `now_ns` (end of input:
  * the last timestamp of the capture): close kind, and the anomalies only
  * an end can tell (syn_unanswered, synack_unacked, fin_unacked, linger).
  * Returns the index of the first anomaly it added (== f->n_an if none). */
-size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_us,
-                         uint64_t linger_us, enum sf_end_reason why);
+size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_ns,
+                         uint64_t linger_ns, enum sf_end_reason why);
 
 /* Frees what the flow owns (not the flow itself). */
 void sf_tracker_fini(struct sf_flow *f);
