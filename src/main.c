@@ -36,6 +36,7 @@ struct options {
     uint64_t count;             /* -c; 0 = unlimited */
     enum mode mode;
     bool anomalies_only;
+    bool json_flows, json_events;
     enum color color;
     int progress;               /* -1 never, 0 auto (terminal), 1 always */
     struct sf_tdfmt_config fmt;
@@ -66,7 +67,9 @@ static void usage(FILE *out)
 "output (default: the annotated timeline, anomalies, flow table):\n"
 "  --plain            one tcpdump -nn line per TCP packet, nothing else\n"
 "  -q, --summary      only the anomalies and the flow table\n"
-"  --json[=flows]     one JSON object per flow, then a summary object\n"
+"  --json[=WHAT]      newline-delimited JSON: flows (the default: one\n"
+"                     object per connection), events (one per packet) or\n"
+"                     all; then a summary object\n"
 "  --anomalies        only packets and flows with anomalies\n"
 "  --color=WHEN       colour annotations: auto (on a terminal), always,\n"
 "                     never\n"
@@ -250,10 +253,14 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->mode = MODE_SUMMARY;
             break;
         case OPT_JSON:
-            if (optarg && strcmp(optarg, "flows") != 0)
-                return usage_error("--json=%s: only --json=flows exists so "
-                                   "far", optarg);
             o->mode = MODE_JSON;
+            o->json_flows = !optarg || strcmp(optarg, "flows") == 0 ||
+                            strcmp(optarg, "all") == 0;
+            o->json_events = optarg && (strcmp(optarg, "events") == 0 ||
+                                        strcmp(optarg, "all") == 0);
+            if (!o->json_flows && !o->json_events)
+                return usage_error("--json=%s: expected flows, events or all",
+                                   optarg);
             break;
         case OPT_ANOMALIES:
             o->anomalies_only = true;
@@ -448,7 +455,9 @@ static int run(const struct options *o)
     bool track = o->mode != MODE_PLAIN;
     if (o->mode == MODE_JSON) {
         struct sf_json_config jc = { .fd = STDOUT_FILENO,
-                                     .nano = sf_capture_nano(cap) };
+                                     .nano = sf_capture_nano(cap),
+                                     .flows = o->json_flows,
+                                     .events = o->json_events };
         js = sf_json_new(&jc, NULL);
         sink = sf_json_sink(js);
     } else {

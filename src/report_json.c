@@ -195,12 +195,86 @@ static json_object *flow_obj(const struct sf_json *j,
 static int emit(struct sf_json *j, json_object *o)
 {
     sf_buf_puts(&j->out, json_object_to_json_string_ext(
-                             o, JSON_C_TO_STRING_PLAIN));
+                             o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     sf_buf_putc(&j->out, '\n');
     json_object_put(o);
     if (j->cfg.line_buffered || j->out.len >= FLUSH_AT)
         return sf_buf_write(&j->out, j->cfg.fd);
     return 0;
+}
+
+static json_object *u32_obj(uint32_t v)
+{
+    return json_object_new_int64((int64_t)v);
+}
+
+/* One object per packet: what it was and what it meant. */
+static json_object *event_obj(const struct sf_json *j,
+                              const struct sf_event *ev)
+{
+    const struct sf_pkt *p = ev->kind == SF_EV_PACKET ? ev->pkt : NULL;
+    bool in_flow = ev->flow_id != 0;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("event"));
+    json_object_object_add(o, "ts", ts_obj(j, ev->ts_ns));
+    json_object_object_add(o, "flow",
+                           in_flow ? json_object_new_int64(ev->flow_id) : NULL);
+    json_object_object_add(o, "packet",
+                           p ? json_object_new_int64((int64_t)p->number)
+                             : NULL);
+    json_object_object_add(o, "dir",
+                           p && in_flow
+                               ? json_object_new_string(ev->side == SF_CLIENT
+                                                            ? "c2s"
+                                                            : "s2c")
+                               : NULL);
+    bool tcp = p && p->reach >= SF_REACH_SHORTHDR;
+    char flags[9];
+    size_t n = 0;
+    static const char letters[] = "FSRP.UEW";
+    for (int i = 0; tcp && i < 8; i++)
+        if (p->flags & (1u << i))
+            flags[n++] = letters[i];
+    flags[n] = '\0';
+    json_object_object_add(o, "flags",
+                           tcp ? json_object_new_string(flags) : NULL);
+    json_object_object_add(o, "seq", tcp ? u32_obj(p->seq) : NULL);
+    json_object_object_add(o, "ack",
+                           tcp && (p->flags & SF_TH_ACK) ? u32_obj(p->ack)
+                                                          : NULL);
+    json_object_object_add(o, "len",
+                           p && p->status == SF_DECODE_OK
+                               ? u32_obj(p->payload_len)
+                               : NULL);
+    const char *step = sf_step_name((enum sf_step)ev->step);
+    json_object_object_add(o, "step",
+                           p && in_flow && *step ? json_object_new_string(step)
+                                                 : NULL);
+    json_object *st = json_object_new_object();
+    for (uint8_t i = 0; i < ev->nstates; i++)
+        json_object_object_add(
+            st, sf_side_name((enum sf_side)ev->states[i].side),
+            json_object_new_string(
+                sf_state_name((enum sf_tcp_state)ev->states[i].to)));
+    json_object_object_add(o, "states", st);
+    json_object *an = json_object_new_array();
+    for (uint8_t i = 0; i < ev->nanom; i++)
+        json_object_array_add(an, json_object_new_string(sf_anomaly_name(
+                                      (enum sf_anomaly_type)ev->anom[i]->type)));
+    json_object_object_add(o, "anomalies", an);
+    json_object_object_add(o, "not_decoded",
+                           p && p->status != SF_DECODE_OK && p->why
+                               ? json_object_new_string(p->why)
+                               : NULL);
+    return o;
+}
+
+static int on_event(void *ctx, const struct sf_event *ev)
+{
+    struct sf_json *j = ctx;
+    if (!j->cfg.events || ev->kind == SF_EV_FLOW_END)
+        return 0;
+    return emit(j, event_obj(j, ev));
 }
 
 static int on_flow_end(void *ctx, const struct sf_flow *f)
@@ -211,6 +285,8 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
     for (size_t i = 0; i < f->n_an; i++)
         if (f->an[i].type < SF_AN_COUNT)
             j->anomaly_counts[f->an[i].type]++;
+    if (!j->cfg.flows)
+        return 0;
     return emit(j, flow_obj(j, f));
 }
 
@@ -247,7 +323,7 @@ static int finish(void *ctx, const struct sf_totals *t)
 
 struct sf_sink sf_json_sink(struct sf_json *j)
 {
-    struct sf_sink s = { .ctx = j, .on_flow_end = on_flow_end,
-                         .finish = finish };
+    struct sf_sink s = { .ctx = j, .on_event = on_event,
+                         .on_flow_end = on_flow_end, .finish = finish };
     return s;
 }
