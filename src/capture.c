@@ -647,8 +647,8 @@ static int filter_for(struct sf_capture *cap, int dlt,
 
 /* ---- public ---- */
 
-int sf_capture_open(struct sf_capture **out, const struct sf_capture_config *cfg,
-                    char *errbuf)
+int sf_capture_open(struct sf_capture **out,
+                    const struct sf_capture_config *cfg, char *errbuf)
 {
     *out = NULL;
     if (!cfg || cfg->nfiles == 0) {

@@ -42,14 +42,14 @@ void sf_json_free(struct sf_json *j)
 static json_object *ts_obj(const struct sf_json *j, uint64_t ns)
 {
     if (!ns)
-        return NULL;                    /* serialised as null */
+        return NULL; /* serialised as null */
     char text[32];
     if (j->cfg.nano)
-        snprintf(text, sizeof(text), "%" PRIu64 ".%09" PRIu64,
-                 ns / 1000000000, ns % 1000000000);
+        snprintf(text, sizeof(text), "%" PRIu64 ".%09" PRIu64, ns / 1000000000,
+                 ns % 1000000000);
     else
-        snprintf(text, sizeof(text), "%" PRIu64 ".%06" PRIu64,
-                 ns / 1000000000, ns % 1000000000 / 1000);
+        snprintf(text, sizeof(text), "%" PRIu64 ".%06" PRIu64, ns / 1000000000,
+                 ns % 1000000000 / 1000);
     return json_object_new_double_s((double)ns / 1e9, text);
 }
 
@@ -100,8 +100,8 @@ static json_object *handshake_obj(const struct sf_json *j,
 {
     const struct sf_endpoint *c = &f->ep[SF_CLIENT], *s = &f->ep[SF_SERVER];
     json_object *h = json_object_new_object();
-    json_object_object_add(h, "state",
-                           json_object_new_string(sf_handshake_name(f->handshake)));
+    json_object_object_add(
+        h, "state", json_object_new_string(sf_handshake_name(f->handshake)));
     json_object_object_add(h, "syn_ts", ts_obj(j, f->syn_ns));
     json_object_object_add(h, "synack_ts", ts_obj(j, f->synack_ns));
     json_object_object_add(h, "ack_ts", ts_obj(j, f->ack_ns));
@@ -133,8 +133,7 @@ static json_object *handshake_obj(const struct sf_json *j,
     return h;
 }
 
-static json_object *flow_obj(const struct sf_json *j,
-                            const struct sf_flow *f)
+static json_object *flow_obj(const struct sf_json *j, const struct sf_flow *f)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "type", json_object_new_string("flow"));
@@ -143,13 +142,14 @@ static json_object *flow_obj(const struct sf_json *j,
     json_object_object_add(o, "server", endpoint_obj(f, SF_SERVER));
     json_object_object_add(o, "first_ts", ts_obj(j, f->first_ns));
     json_object_object_add(o, "last_ts", ts_obj(j, f->last_ns));
-    json_object_object_add(o, "duration_ms", ms_obj(j, f->first_ns, f->last_ns));
-    json_object_object_add(o, "packets", pair_obj(f->ep[0].packets,
-                                                  f->ep[1].packets));
-    json_object_object_add(o, "bytes", pair_obj(f->ep[0].bytes,
-                                                f->ep[1].bytes));
-    json_object_object_add(o, "retransmits", pair_obj(f->ep[0].retrans,
-                                                      f->ep[1].retrans));
+    json_object_object_add(o, "duration_ms",
+                           ms_obj(j, f->first_ns, f->last_ns));
+    json_object_object_add(o, "packets",
+                           pair_obj(f->ep[0].packets, f->ep[1].packets));
+    json_object_object_add(o, "bytes",
+                           pair_obj(f->ep[0].bytes, f->ep[1].bytes));
+    json_object_object_add(o, "retransmits",
+                           pair_obj(f->ep[0].retrans, f->ep[1].retrans));
     json_object_object_add(o, "handshake", handshake_obj(j, f));
     json_object *c = json_object_new_object();
     json_object_object_add(c, "kind",
@@ -161,24 +161,24 @@ static json_object *flow_obj(const struct sf_json *j,
     json_object_object_add(c, "complete", json_object_new_boolean(f->complete));
     json_object_object_add(o, "close", c);
     json_object *st = json_object_new_object();
-    json_object_object_add(st, "client",
-                           json_object_new_string(sf_state_name(f->ep[0].state)));
-    json_object_object_add(st, "server",
-                           json_object_new_string(sf_state_name(f->ep[1].state)));
+    json_object_object_add(
+        st, "client", json_object_new_string(sf_state_name(f->ep[0].state)));
+    json_object_object_add(
+        st, "server", json_object_new_string(sf_state_name(f->ep[1].state)));
     json_object_object_add(o, "states", st);
     json_object_object_add(o, "conn_state",
                            json_object_new_string(sf_flow_conn_state(f)));
     json_object_object_add(o, "history", json_object_new_string(f->history));
-    json_object_object_add(o, "end",
-                           json_object_new_string(sf_end_reason_name(f->end_reason)));
+    json_object_object_add(
+        o, "end", json_object_new_string(sf_end_reason_name(f->end_reason)));
     json_object *an = json_object_new_array();
     struct sf_buf b;
     sf_buf_init(&b);
     for (size_t i = 0; i < f->n_an; i++) {
         const struct sf_anomaly *a = &f->an[i];
         json_object *x = json_object_new_object();
-        json_object_object_add(x, "type",
-                               json_object_new_string(sf_anomaly_name(a->type)));
+        json_object_object_add(
+            x, "type", json_object_new_string(sf_anomaly_name(a->type)));
         json_object_object_add(x, "ts", ts_obj(j, a->ts_ns));
         json_object_object_add(x, "side", side_obj(a->side));
         sf_buf_reset(&b);
@@ -194,8 +194,8 @@ static json_object *flow_obj(const struct sf_json *j,
 
 static int emit(struct sf_json *j, json_object *o)
 {
-    sf_buf_puts(&j->out, json_object_to_json_string_ext(
-                             o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    int how = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+    sf_buf_puts(&j->out, json_object_to_json_string_ext(o, how));
     sf_buf_putc(&j->out, '\n');
     json_object_put(o);
     if (j->cfg.line_buffered || j->out.len >= FLUSH_AT)
@@ -219,15 +219,13 @@ static json_object *event_obj(const struct sf_json *j,
     json_object_object_add(o, "ts", ts_obj(j, ev->ts_ns));
     json_object_object_add(o, "flow",
                            in_flow ? json_object_new_int64(ev->flow_id) : NULL);
-    json_object_object_add(o, "packet",
-                           p ? json_object_new_int64((int64_t)p->number)
-                             : NULL);
-    json_object_object_add(o, "dir",
-                           p && in_flow
-                               ? json_object_new_string(ev->side == SF_CLIENT
-                                                            ? "c2s"
-                                                            : "s2c")
-                               : NULL);
+    json_object_object_add(
+        o, "packet", p ? json_object_new_int64((int64_t)p->number) : NULL);
+    json_object_object_add(
+        o, "dir",
+        p && in_flow
+            ? json_object_new_string(ev->side == SF_CLIENT ? "c2s" : "s2c")
+            : NULL);
     bool tcp = p && p->reach >= SF_REACH_SHORTHDR;
     char flags[9];
     size_t n = 0;
@@ -239,28 +237,26 @@ static json_object *event_obj(const struct sf_json *j,
     json_object_object_add(o, "flags",
                            tcp ? json_object_new_string(flags) : NULL);
     json_object_object_add(o, "seq", tcp ? u32_obj(p->seq) : NULL);
-    json_object_object_add(o, "ack",
-                           tcp && (p->flags & SF_TH_ACK) ? u32_obj(p->ack)
-                                                          : NULL);
-    json_object_object_add(o, "len",
-                           p && p->status == SF_DECODE_OK
-                               ? u32_obj(p->payload_len)
-                               : NULL);
+    json_object_object_add(
+        o, "ack", tcp && (p->flags & SF_TH_ACK) ? u32_obj(p->ack) : NULL);
+    json_object_object_add(
+        o, "len",
+        p && p->status == SF_DECODE_OK ? u32_obj(p->payload_len) : NULL);
     const char *step = sf_step_name((enum sf_step)ev->step);
-    json_object_object_add(o, "step",
-                           p && in_flow && *step ? json_object_new_string(step)
-                                                 : NULL);
+    json_object_object_add(
+        o, "step", p && in_flow && *step ? json_object_new_string(step) : NULL);
     json_object *st = json_object_new_object();
     for (uint8_t i = 0; i < ev->nstates; i++)
-        json_object_object_add(
-            st, sf_side_name((enum sf_side)ev->states[i].side),
-            json_object_new_string(
-                sf_state_name((enum sf_tcp_state)ev->states[i].to)));
+        json_object_object_add(st,
+                               sf_side_name((enum sf_side)ev->states[i].side),
+                               json_object_new_string(sf_state_name(
+                                   (enum sf_tcp_state)ev->states[i].to)));
     json_object_object_add(o, "states", st);
     json_object *an = json_object_new_array();
     for (uint8_t i = 0; i < ev->nanom; i++)
-        json_object_array_add(an, json_object_new_string(sf_anomaly_name(
-                                      (enum sf_anomaly_type)ev->anom[i]->type)));
+        json_object_array_add(
+            an, json_object_new_string(
+                    sf_anomaly_name((enum sf_anomaly_type)ev->anom[i]->type)));
     json_object_object_add(o, "anomalies", an);
     json_object_object_add(o, "not_decoded",
                            p && p->status != SF_DECODE_OK && p->why
@@ -295,26 +291,32 @@ static int finish(void *ctx, const struct sf_totals *t)
     struct sf_json *j = ctx;
     json_object *o = json_object_new_object();
     json_object_object_add(o, "type", json_object_new_string("summary"));
-    json_object_object_add(o, "packets", json_object_new_int64((int64_t)t->packets));
-    json_object_object_add(o, "tcp_packets", json_object_new_int64((int64_t)t->tcp));
+    json_object_object_add(o, "packets",
+                           json_object_new_int64((int64_t)t->packets));
+    json_object_object_add(o, "tcp_packets",
+                           json_object_new_int64((int64_t)t->tcp));
     json_object *nd = json_object_new_object();
     for (size_t i = 0; i < t->nreasons; i++)
         json_object_object_add(nd, t->reasons[i].why,
                                json_object_new_int64((int64_t)t->reasons[i].n));
     json_object_object_add(o, "not_decoded", nd);
-    json_object_object_add(o, "flows", json_object_new_int64((int64_t)t->flows));
+    json_object_object_add(o, "flows",
+                           json_object_new_int64((int64_t)t->flows));
     json_object *ck = json_object_new_object();
     for (int k = 0; k < 7; k++)
-        json_object_object_add(ck, sf_close_name((enum sf_close)k),
-                               json_object_new_int64((int64_t)j->close_counts[k]));
+        json_object_object_add(
+            ck, sf_close_name((enum sf_close)k),
+            json_object_new_int64((int64_t)j->close_counts[k]));
     json_object_object_add(o, "close", ck);
     json_object *an = json_object_new_object();
     for (int k = 0; k < SF_AN_COUNT; k++)
         if (j->anomaly_counts[k])
-            json_object_object_add(an, sf_anomaly_name((enum sf_anomaly_type)k),
-                                   json_object_new_int64((int64_t)j->anomaly_counts[k]));
+            json_object_object_add(
+                an, sf_anomaly_name((enum sf_anomaly_type)k),
+                json_object_new_int64((int64_t)j->anomaly_counts[k]));
     json_object_object_add(o, "anomalies", an);
-    json_object_object_add(o, "evicted", json_object_new_int64((int64_t)t->evicted));
+    json_object_object_add(o, "evicted",
+                           json_object_new_int64((int64_t)t->evicted));
     int rc = emit(j, o);
     if (rc == 0)
         rc = sf_buf_write(&j->out, j->cfg.fd);
@@ -323,7 +325,9 @@ static int finish(void *ctx, const struct sf_totals *t)
 
 struct sf_sink sf_json_sink(struct sf_json *j)
 {
-    struct sf_sink s = { .ctx = j, .on_event = on_event,
-                         .on_flow_end = on_flow_end, .finish = finish };
+    struct sf_sink s = {.ctx = j,
+                        .on_event = on_event,
+                        .on_flow_end = on_flow_end,
+                        .finish = finish};
     return s;
 }
