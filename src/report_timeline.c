@@ -21,7 +21,8 @@
 struct row {
     uint32_t id;
     uint32_t len;
-    size_t off;                 /* into rows text */
+    size_t off;                 /* into rows_text, or anoms */
+    uint64_t ts_ns;             /* anomalies: sorted by time, then flow */
 };
 
 struct sf_timeline {
@@ -31,6 +32,8 @@ struct sf_timeline {
     struct row *rows;
     size_t nrows, caprows;
     struct sf_buf anoms;        /* anomaly list, formatted */
+    struct row *arows;          /* its lines */
+    size_t caparows;
     uint64_t nanoms;
     uint64_t close_counts[7];
     uint64_t anomaly_counts[SF_AN_COUNT];
@@ -57,6 +60,7 @@ void sf_timeline_free(struct sf_timeline *t)
     sf_buf_fini(&t->out);
     sf_buf_fini(&t->rows_text);
     sf_buf_fini(&t->anoms);
+    free(t->arows);
     free(t->rows);
     free(t);
 }
@@ -111,12 +115,20 @@ static void annotate(struct sf_timeline *t, const struct sf_event *ev)
     }
 }
 
-/* The anomaly list is kept formatted: "TIME [ID] type side: detail". */
+/* The anomaly list is kept formatted, "TIME [ID] type: detail", one
+ * line each, and sorted by time at the end. */
 static void record_anomaly(struct sf_timeline *t, const struct sf_flow *f,
                            const struct sf_anomaly *a)
 {
     struct sf_buf *b = &t->anoms;
-    t->nanoms++;
+    if (t->nanoms == t->caparows) {
+        t->caparows = t->caparows ? t->caparows * 2 : 64;
+        t->arows = sf_xrealloc(t->arows, t->caparows * sizeof(*t->arows));
+    }
+    struct row *r = &t->arows[t->nanoms++];
+    r->id = f->id;
+    r->ts_ns = a->ts_ns;
+    r->off = b->len;
     if (a->type < SF_AN_COUNT)
         t->anomaly_counts[a->type]++;
     sf_buf_puts(b, "  ");
@@ -124,6 +136,7 @@ static void record_anomaly(struct sf_timeline *t, const struct sf_flow *f,
     sf_buf_printf(b, "[%u] %s: ", f->id, sf_anomaly_name(a->type));
     sf_anomaly_format(f, a, b);
     sf_buf_putc(b, '\n');
+    r->len = (uint32_t)(b->len - r->off);
 }
 
 static int on_event(void *ctx, const struct sf_event *ev)
@@ -239,6 +252,18 @@ static int row_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* by time, then flow, then the order they were found (qsort is not
+ * stable: the offset keeps it deterministic) */
+static int anomaly_cmp(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    if (x->ts_ns != y->ts_ns)
+        return x->ts_ns < y->ts_ns ? -1 : 1;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
 static int finish(void *ctx, const struct sf_totals *tot)
 {
     struct sf_timeline *t = ctx;
@@ -249,7 +274,15 @@ static int finish(void *ctx, const struct sf_totals *tot)
         sf_buf_putc(b, '\n');
     if (t->nanoms) {
         sf_buf_printf(b, "Anomalies (%llu):\n", (unsigned long long)t->nanoms);
-        sf_buf_add(b, t->anoms.data, t->anoms.len);
+        qsort(t->arows, t->nanoms, sizeof(*t->arows), anomaly_cmp);
+        for (size_t i = 0; i < t->nanoms; i++) {
+            sf_buf_add(b, t->anoms.data + t->arows[i].off, t->arows[i].len);
+            if (b->len >= FLUSH_AT) {
+                int rc = sf_buf_write(b, t->cfg.fd);
+                if (rc)
+                    return rc;
+            }
+        }
         sf_buf_putc(b, '\n');
     }
     qsort(t->rows, t->nrows, sizeof(*t->rows), row_cmp);
