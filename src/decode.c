@@ -96,23 +96,25 @@ static enum sf_decode_status decode_tcp(struct sf_cursor *c, uint32_t tcp_len,
 {
     p->tcp_len = tcp_len;
     p->tcp_caplen = (uint32_t)sf_cur_left(c);
-    if (sf_cur_left(c) < 4) {
+    const uint8_t *h = sf_cur_peek(c, 4);
+    if (!h) {
         p->reach = SF_REACH_ADDRS;
         return fail(p, SF_DECODE_TRUNCATED, "tcp ports");
     }
-    p->sport = sf_cur_be16(c);
-    p->dport = sf_cur_be16(c);
-    if (sf_cur_left(c) < 16) {
+    p->sport = sf_get_be16(h);
+    p->dport = sf_get_be16(h + 2);
+    h = sf_cur_peek(c, 20);
+    if (!h) {
         p->reach = SF_REACH_PORTS;
         return fail(p, SF_DECODE_TRUNCATED, "tcp header");
     }
-    p->seq = sf_cur_be32(c);
-    p->ack = sf_cur_be32(c);
-    uint8_t off = sf_cur_u8(c);
-    p->flags = sf_cur_u8(c);
-    p->win = sf_cur_be16(c);
-    sf_cur_skip(c, 2);                      /* checksum */
-    p->urp = sf_cur_be16(c);
+    p->seq = sf_get_be32(h + 4);
+    p->ack = sf_get_be32(h + 8);
+    uint8_t off = h[12];
+    p->flags = h[13];
+    p->win = sf_get_be16(h + 14);
+    p->urp = sf_get_be16(h + 18);               /* 16..17: checksum */
+    sf_cur_skip(c, 20);
     p->hlen = (uint16_t)((off >> 4) * 4);
     p->ae = off & 0x01;
     if (p->hlen < 20) {                     /* RFC 9293 3.1: offset >= 5 */
@@ -144,22 +146,18 @@ static enum sf_decode_status decode_ipv4(struct sf_cursor *c, uint32_t length,
         return fail(p, SF_DECODE_TRUNCATED, "ipv4 header");
     if (length < 20)
         return fail(p, SF_DECODE_MALFORMED, "ipv4 length below header");
-    struct sf_cursor h = *c;
-    uint8_t vhl = sf_cur_u8(&h);
+    const uint8_t *h = sf_cur_peek(c, 20);      /* checked above */
+    uint8_t vhl = h[0];
     if (vhl >> 4 != 4)
         return fail(p, SF_DECODE_MALFORMED, "ip version");
     uint32_t hlen = (uint32_t)(vhl & 0x0f) * 4;
     if (hlen < 20)
         return fail(p, SF_DECODE_MALFORMED, "ipv4 header length");
-    sf_cur_skip(&h, 1);                     /* tos */
-    uint32_t len = sf_cur_be16(&h);
-    sf_cur_skip(&h, 2);                     /* id */
-    uint16_t off = sf_cur_be16(&h);
-    sf_cur_skip(&h, 1);                     /* ttl */
-    uint8_t proto = sf_cur_u8(&h);
-    sf_cur_skip(&h, 2);                     /* checksum */
-    sf_cur_copy(&h, p->src, 4);
-    sf_cur_copy(&h, p->dst, 4);
+    uint32_t len = sf_get_be16(h + 2);
+    uint16_t off = sf_get_be16(h + 6);          /* 4..5: id */
+    uint8_t proto = h[9];                       /* 8: ttl, 10..11: sum */
+    memcpy(p->src, h + 12, 4);
+    memcpy(p->dst, h + 16, 4);
     p->ip_len = len;
     if (length < len)
         p->ip_missing = len - length;

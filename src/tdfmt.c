@@ -1125,7 +1125,19 @@ static void put_tcp(struct sf_tdfmt *f, const struct sf_pkt *p,
     }
     sf_buf_commit(b, (size_t)(w - start));
     const char *proto = "tcp";             /* for truncation markers */
-    if (p->hlen > 20) {
+    static const uint8_t nop_nop_ts[4] = { 1, 1, 8, 10 };
+    if (p->hlen == 32 && p->tcp_caplen >= 32 &&
+        memcmp(p->opt, nop_nop_ts, 4) == 0) {
+        /* Linux's options on every segment after the SYNs: the generic
+         * loop below prints exactly this, only slower */
+        start = sf_buf_reserve(b, 64);
+        w = W_LIT(start, ", options [nop,nop,TS val ");
+        w = w_u32(w, be32(p->opt + 4));
+        w = W_LIT(w, " ecr ");
+        w = w_u32(w, be32(p->opt + 8));
+        *w++ = ']';
+        sf_buf_commit(b, (size_t)(w - start));
+    } else if (p->hlen > 20) {
         enum opt_end e = put_options(f, b, p, thseq, thack, rev, &proto);
         if (e == OPT_LONGJMP)
             sf_buf_printf(b, " [|%s]", proto);

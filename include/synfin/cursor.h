@@ -99,6 +99,27 @@ static inline const uint8_t *sf_cur_ptr(const struct sf_cursor *c)
     return c->buf ? c->buf + c->pos : NULL;
 }
 
+/* The next n bytes if all are there (nothing consumed), else NULL: read
+ * a fixed-size header with sf_get_be16/32 after this one check. */
+static inline const uint8_t *sf_cur_peek(const struct sf_cursor *c, size_t n)
+{
+    if (c->overrun || c->len - c->pos < n)
+        return NULL;
+    return c->buf + c->pos;
+}
+
+/* Big-endian reads from bytes a successful sf_cur_peek vouched for. */
+static inline uint16_t sf_get_be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t sf_get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | p[3];
+}
+
 /* Carve the next n bytes off as an independent cursor (e.g. TCP options). */
 static inline struct sf_cursor sf_cur_sub(struct sf_cursor *c, size_t n)
 {
