@@ -503,6 +503,8 @@ enum sf_decode_status sf_decode(int dlt, const uint8_t *data, uint32_t caplen,
     p->wirelen = wirelen;
     p->status = SF_DECODE_OK;
 
+    if (!sf_decode_header_ok(caplen, wirelen))
+        return fail(p, SF_DECODE_MALFORMED, "invalid record header");
     struct sf_cursor c = sf_cur_make(data, caplen);
     enum sf_decode_status st;
     /* as tcpdump, the link printers take the wire length and subtract
@@ -532,6 +534,12 @@ enum sf_decode_status sf_decode(int dlt, const uint8_t *data, uint32_t caplen,
         break;
     }
     return st;
+}
+
+bool sf_decode_header_ok(uint32_t caplen, uint32_t wirelen)
+{
+    return caplen != 0 && wirelen != 0 && wirelen >= caplen &&
+           caplen <= 262144 && wirelen <= 262144;
 }
 
 const char *sf_decode_status_name(enum sf_decode_status st)

@@ -31,7 +31,7 @@ static const char *const end_names[] = { "closed", "idle", "evicted",
 static const char *const step_names[] = {
     "", "SYN 1/3", "SYN-ACK 2/3", "ACK 3/3", "FIN 1/4", "ACK 2/4",
     "FIN 3/4", "FIN+ACK 2+3/4", "FIN 2/4 crossed", "ACK 4/4", "RST",
-    "half-close data", "data", "ACK", "ACK 3/4",
+    "data after peer FIN", "data", "ACK", "ACK 3/4",
 };
 
 #define NAME(table, v)                                                    \

@@ -501,8 +501,11 @@ static int run(const struct options *o)
             out_rc = sf_flowtab_input(ft, &pkt, &sink);
         else if (pkt.reach != SF_REACH_NONE)
             out_rc = emit_unattached(&sink, &pkt);
-        else if (track)
-            out_rc = sf_flowtab_tick(ft, pkt_ns(&pkt), &sink);
+        else {
+            sf_tdfmt_skip(fmt, &pkt);
+            if (track)
+                out_rc = sf_flowtab_tick(ft, pkt_ns(&pkt), &sink);
+        }
         if (out_rc)
             break;
         if (o->count && tot.packets >= o->count)

@@ -54,10 +54,10 @@ static json_object *ts_obj(const struct sf_json *j, uint64_t ns)
 }
 
 /* A duration in milliseconds, to the microsecond (nanosecond). */
-static json_object *ms_obj(const struct sf_json *j, uint64_t from_ns,
-                           uint64_t to_ns)
+static json_object *ms_obj(const struct sf_json *j, bool valid,
+                           uint64_t from_ns, uint64_t to_ns)
 {
-    if (!from_ns || !to_ns || to_ns < from_ns)
+    if (!valid || to_ns < from_ns)
         return NULL;
     char text[32];
     uint64_t d = to_ns - from_ns;
@@ -102,18 +102,24 @@ static json_object *handshake_obj(const struct sf_json *j,
     json_object *h = json_object_new_object();
     json_object_object_add(
         h, "state", json_object_new_string(sf_handshake_name(f->handshake)));
-    json_object_object_add(h, "syn_ts", ts_obj(j, f->syn_ns));
-    json_object_object_add(h, "synack_ts", ts_obj(j, f->synack_ns));
-    json_object_object_add(h, "ack_ts", ts_obj(j, f->ack_ns));
-    json_object_object_add(h, "syn_to_synack_ms",
-                           ms_obj(j, f->syn_ns, f->synack_ns));
-    json_object_object_add(h, "synack_to_ack_ms",
-                           ms_obj(j, f->synack_ns, f->ack_ns));
-    json_object_object_add(h, "rtt_ms", ms_obj(j, f->syn_ns, f->ack_ns));
+    json_object_object_add(h, "syn_ts",
+                           f->has_syn ? ts_obj(j, f->syn_ns) : NULL);
+    json_object_object_add(h, "synack_ts",
+                           f->has_synack ? ts_obj(j, f->synack_ns) : NULL);
+    json_object_object_add(h, "ack_ts",
+                           f->has_ack ? ts_obj(j, f->ack_ns) : NULL);
+    json_object_object_add(
+        h, "syn_to_synack_ms",
+        ms_obj(j, f->has_syn && f->has_synack, f->syn_ns, f->synack_ns));
+    json_object_object_add(
+        h, "synack_to_ack_ms",
+        ms_obj(j, f->has_synack && f->has_ack, f->synack_ns, f->ack_ns));
+    json_object_object_add(
+        h, "rtt_ms", ms_obj(j, f->has_syn && f->has_ack, f->syn_ns, f->ack_ns));
     json_object_object_add(h, "syn_count",
-                           json_object_new_int(f->syn_ns ? c->syn_count : 0));
+                           json_object_new_int(f->has_syn ? c->syn_count : 0));
     json_object_object_add(h, "synack_count",
-                           json_object_new_int(s->synack ? s->syn_count : 0));
+                           json_object_new_int(s->synack_count));
     json_object *o = json_object_new_object();
     json_object_object_add(o, "mss_client",
                            c->mss ? json_object_new_int(c->mss) : NULL);
@@ -143,7 +149,7 @@ static json_object *flow_obj(const struct sf_json *j, const struct sf_flow *f)
     json_object_object_add(o, "first_ts", ts_obj(j, f->first_ns));
     json_object_object_add(o, "last_ts", ts_obj(j, f->last_ns));
     json_object_object_add(o, "duration_ms",
-                           ms_obj(j, f->first_ns, f->last_ns));
+                           ms_obj(j, true, f->first_ns, f->last_ns));
     json_object_object_add(o, "packets",
                            pair_obj(f->ep[0].packets, f->ep[1].packets));
     json_object_object_add(o, "bytes",

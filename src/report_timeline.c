@@ -96,6 +96,8 @@ static void annotate(struct sf_timeline *t, const struct sf_event *ev)
         sf_buf_puts(b, step);
         if (ev->retransmit)
             sf_buf_puts(b, " again");
+        if (ev->half_close_data)
+            sf_buf_puts(b, " + data after peer FIN");
         color(t, C_RESET);
     }
     for (uint8_t i = 0; i < ev->nstates; i++) {
@@ -222,7 +224,8 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
         sf_buf_puts(&cell, ", half-close");
     sf_buf_printf(b, "%-24s ", cell.data);
     sf_buf_reset(&cell);
-    put_duration(&cell, f->last_ns - f->first_ns);
+    put_duration(&cell, f->last_ns > f->first_ns ? f->last_ns - f->first_ns
+                                                 : 0);
     sf_buf_printf(b, "%11s %6u  %-6s ", cell.data,
                   f->ep[0].packets + f->ep[1].packets,
                   sf_flow_conn_state(f));

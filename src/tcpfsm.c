@@ -19,7 +19,8 @@ static enum sf_tcp_state opening(const struct sf_endpoint *self,
         return SF_TCP_CLOSED;
     if (self->syn_acked && (self->acked_syn || peer->synack))
         return SF_TCP_ESTABLISHED;
-    if (self->acked_syn)
+    /* a SYN-ACK is sent from SYN-RECEIVED, whatever it acknowledges */
+    if (self->acked_syn || self->synack)
         return SF_TCP_SYN_RCVD;
     return SF_TCP_SYN_SENT;
 }

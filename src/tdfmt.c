@@ -308,6 +308,18 @@ void sf_tdfmt_format_ts(struct sf_tdfmt *f, const struct sf_pkt *p,
     }
 }
 
+void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *p)
+{
+    if (f->cfg.ts_style != SF_TS_DELTA && f->cfg.ts_style != SF_TS_SINCE_FIRST)
+        return;
+    if (!sf_decode_header_ok(p->caplen, p->wirelen))
+        return;                 /* "[Invalid header...]": no time stamp */
+    struct sf_buf scratch;
+    sf_buf_init(&scratch);
+    sf_tdfmt_format_ts(f, p, &scratch);
+    sf_buf_fini(&scratch);
+}
+
 void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
                           struct sf_buf *b)
 {

@@ -265,6 +265,12 @@ static void take_options(struct sf_endpoint *e, const struct sf_pkt *p)
     e->opt_tfo = p->opts.tfo;
 }
 
+/* Was the connection established, for "initiator" (DESIGN 3)? */
+static bool established(const struct sf_flow *f)
+{
+    return f->handshake == SF_HS_COMPLETE || f->midstream;
+}
+
 /* Does `ack` acknowledge the SYN of `e`? ISN + 1, or with TCP Fast Open
  * ISN + 1 + the SYN's data when the server accepted it (RFC 7413 4.2). */
 static bool acks_syn(const struct sf_endpoint *e, uint32_t ack)
@@ -282,23 +288,24 @@ static void on_syn(struct seg_ctx *c)
     bool ack = p->flags & SF_TH_ACK;
     bool first = ack ? !s->synack : !s->syn;
 
+    /* SYNs and SYN-ACKs are counted apart: in a simultaneous open a side
+     * sends one of each with the same sequence number (RFC 9293 fig. 8),
+     * which is no retransmission */
+    uint16_t *count = ack ? &s->synack_count : &s->syn_count;
     c->ev->step = ack ? SF_STEP_SYNACK : SF_STEP_SYN;
     if (!first) {
         if (p->seq == s->iss) {
             size_t idx;
-            s->syn_count++;
+            (*count)++;
             c->ev->retransmit = true;
             if (count_anomaly(f, ack ? SF_AN_SYNACK_RETRANSMIT
                                      : SF_AN_SYN_RETRANSMIT,
-                              c->from, c->ts, s->syn_count, &idx))
+                              c->from, c->ts, *count, &idx))
                 note(c, idx);
         }
         return;
     }
-    if (ack && s->syn && !s->synack && p->seq == s->iss)
-        s->syn_count++;                 /* simultaneous open: SYN again */
-    else
-        s->syn_count = 1;
+    *count = 1;
     if (!s->syn || p->seq != s->iss) {
         s->iss = p->seq;
         s->snd_nxt = p->seq + 1 + p->payload_len;
@@ -311,7 +318,8 @@ static void on_syn(struct seg_ctx *c)
     if (p->payload_len > 0)
         add(c, SF_AN_SYN_WITH_DATA, c->from, p->payload_len, 0);
     if (!ack) {
-        if (c->from == SF_CLIENT && !f->syn_ns) {
+        if (c->from == SF_CLIENT && !f->has_syn) {
+            f->has_syn = true;
             f->syn_ns = c->ts;
             f->handshake = SF_HS_SYN_ONLY;
         }
@@ -321,8 +329,10 @@ static void on_syn(struct seg_ctx *c)
         return;
     }
     s->synack = true;
-    if (!f->synack_ns)
+    if (!f->has_synack) {
+        f->has_synack = true;
         f->synack_ns = c->ts;
+    }
     if (f->handshake == SF_HS_SYN_ONLY)
         f->handshake = SF_HS_SYN_SYNACK;
     if (r->syn) {
@@ -359,12 +369,14 @@ static void on_ack(struct seg_ctx *c)
         if (acks_syn(r, ack)) {
             s->acked_syn = true;
             r->syn_acked = true;
-            if (!f->ack_ns) {
+            if (!f->has_ack && !f->bad_ack3) {
+                f->has_ack = true;
                 f->ack_ns = c->ts;
                 c->ev->step = SF_STEP_ACK3;
             }
-        } else if (!f->ack_ns) {
-            f->ack_ns = c->ts;          /* the step happened, wrongly */
+        } else if (!f->has_ack && !f->bad_ack3) {
+            /* the step happened, wrongly: no time for it, no RTT */
+            f->bad_ack3 = true;
             c->ev->step = SF_STEP_ACK3;
             add(c, SF_AN_BAD_HANDSHAKE_ACK, c->from,
                 (uint32_t)sf_seq_diff(ack, r->iss + 1), 1);
@@ -425,7 +437,7 @@ static void on_fin(struct seg_ctx *c)
     if (!r->fin) {
         c->ev->step = SF_STEP_FIN1;
         if (f->close == SF_CLOSE_NONE && f->initiator == SF_NOSIDE &&
-            (s->open || r->open))
+            established(f))
             f->initiator = (uint8_t)c->from;
     } else if (s->acked_fin) {
         /* passive close: merged with the ACK of the first FIN when this
@@ -499,11 +511,16 @@ static void on_rst(struct seg_ctx *c)
     }
     uint8_t state = s->state;
     s->rst = true;
+    /* the side that sent the first FIN resets the peer's data after it:
+     * it had closed, not shut down its writing half - the peer wrote
+     * after the close, which is no half-close */
+    if (s->fin && r->wrote_after_fin)
+        f->half_close = false;
     bool was_complete = f->complete;
     if (!was_complete) {
         f->close = SF_CLOSE_RST;
         f->rst_by = (uint8_t)c->from;
-        if (f->initiator == SF_NOSIDE && (s->open || r->open))
+        if (f->initiator == SF_NOSIDE && established(f))
             f->initiator = (uint8_t)c->from;
     }
     /* bytes the peer sent that the RST sender never acknowledged: the
@@ -551,8 +568,11 @@ static void on_payload(struct seg_ctx *c)
          * shutdown(SHUT_WR) pattern (DESIGN 3 half_close) */
         if (r->fin && !s->fin && !old && s->acked_fin) {
             f->half_close = true;
+            s->wrote_after_fin = true;
             if (c->ev->step == SF_STEP_NONE)
                 c->ev->step = SF_STEP_HALF_CLOSE_DATA;
+            else
+                c->ev->half_close_data = true;  /* e.g. with ACK 2/4 */
         }
     }
     if (!s->snd_nxt && !s->syn)
@@ -580,8 +600,10 @@ static void update_states(struct seg_ctx *c)
     if (f->handshake == SF_HS_SYN_SYNACK && f->ep[0].syn_acked &&
         f->ep[1].syn_acked) {
         f->handshake = SF_HS_COMPLETE;
-        if (!f->ack_ns)
+        if (!f->has_ack) {
+            f->has_ack = true;
             f->ack_ns = c->ts;
+        }
     }
     for (int i = 0; i < 2; i++) {
         struct sf_endpoint *e = &f->ep[i];
@@ -625,7 +647,7 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
     ev->pkt = p;
     ev->flow = f;
 
-    if (!f->first_ns) {
+    if (f->ep[0].packets + f->ep[1].packets == 0) {
         f->first_ns = ts_ns;
         if (f->midstream) {
             /* both ends were established before the capture began */
@@ -634,7 +656,8 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
             add(&c, SF_AN_MIDSTREAM, SF_CLIENT, 0, 0);
         }
     }
-    f->last_ns = ts_ns;
+    if (ts_ns > f->last_ns)
+        f->last_ns = ts_ns;             /* time may step back in a capture */
     c.s->packets++;
     c.s->bytes += p->payload_len;
     c.s->last_ns = ts_ns;
@@ -714,7 +737,7 @@ size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_ns,
                                c->syn_count, 0);
     if (f->handshake == SF_HS_SYN_SYNACK && !c->rst && !s->rst)
         sf_tracker_add_anomaly(f, SF_AN_SYNACK_UNACKED, SF_SERVER,
-                               f->synack_ns, s->syn_count, 0);
+                               f->synack_ns, s->synack_count, 0);
     if (!c->rst && !s->rst) {
         for (int i = 0; i < 2; i++) {
             struct sf_endpoint *e = &f->ep[i];

@@ -222,6 +222,10 @@ static void test_samples_every_cut(void **state)
                 assert_int_equal(p.seq, whole.seq);
                 assert_int_equal(p.flags, whole.flags);
                 assert_int_equal(p.payload_len, whole.payload_len);
+            } else if (cut == 0) {
+                /* tcpdump: "[Invalid header: caplen==0]" */
+                assert_int_equal(st, SF_DECODE_MALFORMED);
+                assert_int_equal(p.reach, SF_REACH_NONE);
             } else {
                 assert_non_null(p.why);
                 assert_int_equal(st, SF_DECODE_TRUNCATED);

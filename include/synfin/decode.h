@@ -135,6 +135,11 @@ struct sf_pkt {
 enum sf_decode_status sf_decode(int dlt, const uint8_t *data, uint32_t caplen,
                                 uint32_t wirelen, struct sf_pkt *pkt);
 
+/* tcpdump's sanity check on a record header (print.c): caplen and len
+ * nonzero, len >= caplen, both at most 262144. A record failing it is
+ * printed as "[Invalid header...]" - no time stamp, nothing decoded. */
+bool sf_decode_header_ok(uint32_t caplen, uint32_t wirelen);
+
 /* Static name of a status ("ok", "truncated", ...). */
 const char *sf_decode_status_name(enum sf_decode_status st);
 

@@ -52,6 +52,7 @@ struct sf_event {
     uint8_t side;                   /* sender (packet) or anomaly side */
     uint8_t step;                   /* enum sf_step */
     bool retransmit;                /* the step's segment sent again */
+    bool half_close_data;           /* also data after the peer's FIN */
     uint8_t nstates;
     struct sf_state_change states[SF_EV_MAX_STATES];
     uint8_t nanom;

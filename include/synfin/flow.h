@@ -120,11 +120,13 @@ struct sf_endpoint {
     bool syn : 1, synack : 1, acked_syn : 1, syn_acked : 1;
     bool fin : 1, fin_acked : 1, acked_fin : 1, passive : 1;
     bool rst : 1, has_ack : 1, open : 1, got_fin : 1;
+    bool wrote_after_fin : 1; /* sent data after the peer's FIN */
     bool opt_wscale : 1, opt_sack : 1, opt_ts : 1, opt_tfo : 1;
     bool win_syn : 1;       /* `win` came from a SYN: never scaled */
     /* got_fin: the peer's FIN is taken as received without an ACK from
      * us, because the FINs crossed (both sides go to CLOSING) */
-    uint16_t syn_count;     /* SYN (or SYN-ACK) segments sent */
+    uint16_t syn_count;     /* SYN segments sent (without ACK) */
+    uint16_t synack_count;  /* SYN-ACK segments sent */
     uint16_t syn_data;      /* payload bytes on the SYN (TFO) */
     uint16_t fin_count;
     uint32_t packets;
@@ -150,6 +152,9 @@ struct sf_flow {
     bool fin_crossed;       /* second FIN sent before the first was acked */
     bool fin_merged;        /* second FIN carried the ACK of the first */
     bool first_fin_acked_alone; /* a segment acked the first FIN alone */
+    bool bad_ack3;          /* the third segment acked the wrong number */
+    bool has_syn, has_synack, has_ack; /* syn_ns, synack_ns, ack_ns set
+                                        * (0 is a valid time) */
     uint8_t end_reason;     /* enum sf_end_reason, set at the end */
     uint8_t hist_len;
     char history[23];       /* Zeek history, NUL-terminated */

@@ -41,6 +41,10 @@ void sf_tdfmt_free(struct sf_tdfmt *f);   /* NULL: no-op */
 bool sf_tdfmt_format(struct sf_tdfmt *f, const struct sf_pkt *pkt,
                      struct sf_buf *out);
 
+/* A packet without a TCP line: tcpdump still printed its time stamp, so
+ * -ttt measures the next delta from it. */
+void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *pkt);
+
 /* Appends just the timestamp as tcpdump prints it (with its trailing
  * space), updating the -ttt reference; used by sf_tdfmt_format. */
 void sf_tdfmt_format_ts(struct sf_tdfmt *f, const struct sf_pkt *pkt,
