@@ -222,7 +222,7 @@ def main():
                 frames.append((data, caplen, wire))
             path = os.path.join(tmp, f'fuzz-{a.seed}-{rnd}-{link}.pcap')
             write_pcap(path, dlt, frames)
-            for flags in ([], ['-S'], ['-tt']):
+            for flags in ([], ['-S'], ['-tt'], ['-ttt']):
                 total += 1
                 p = subprocess.run([sys.executable,
                                     os.path.join(HERE, 'tdcompare.py'),

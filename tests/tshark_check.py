@@ -8,7 +8,8 @@ connections (tcp.stream vs synfin's flows: the same frames in each), and
 agree per connection on what both have a notion of:
   syn, synack, fin, rst, data   tcp.completeness bits 1, 2, 16, 32, 8
                                 (synfin: handshake step times, Zeek history
-                                letters F/R, payload bytes)
+                                letters F/R, payload bytes); only for flows
+                                that began with a SYN, where tshark tracks it
   reused_ports                  tcp.analysis.reused_ports on the first SYN
                                 (synfin: a port_reuse anomaly)
   syn_retrans, synack_retrans   tcp.analysis.retransmission on SYN and
@@ -111,9 +112,12 @@ def main():
         theirs = {'syn': bool(comp & 1), 'synack': bool(comp & 2),
                   'fin': bool(comp & 16), 'rst': bool(comp & 32),
                   'data': bool(comp & 8)}
-        for k in mine:
-            if mine[k] != theirs[k]:
-                found.add((fid, k))
+        # tshark tracks completeness from a conversation's SYN only
+        # (packet-tcp.c): for flows picked up mid-stream it is not defined
+        if hs['state'] != 'none':
+            for k in mine:
+                if mine[k] != theirs[k]:
+                    found.add((fid, k))
         reused = any(frames[n]['tcp.analysis.reused_ports'] for n in fr)
         mine_reused = any(a['type'] == 'port_reuse' for a in o['anomalies'])
         if reused != mine_reused:
