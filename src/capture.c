@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,8 @@
 
 #define MAX_CAPLEN 262144u              /* libpcap's MAXIMUM_SNAPLEN */
 #define MAX_BLOCK (16u * 1024 * 1024)   /* libpcap's pcapng block cap */
-#define IOBUF_SIZE (1u << 20)
+#define CHUNK_SIZE (1u << 20)
+#define NCHUNKS 4
 #define SF_DLT_EN10MB_ 1                /* DLT_EN10MB */
 
 enum fmt { FMT_PCAP, FMT_PCAPNG };
@@ -37,13 +39,38 @@ struct iface {
     int64_t tsoffset;   /* if_tsoffset, seconds */
 };
 
+struct chunk {
+    uint8_t *data;          /* CHUNK_SIZE bytes */
+    size_t len;             /* bytes read into it */
+};
+
+/* A file's bytes as a queue of chunks, parsed in place. For a regular
+ * file a thread fills them ahead of the parser, so the kernel's copy
+ * overlaps our decoding; for pipes and terminals the parser fills its
+ * one chunk itself when it needs it (a thread could block in read()
+ * forever). A record that spans chunks is gathered into `spill`. */
+struct reader {
+    int fd;
+    bool threaded;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct chunk ring[NCHUNKS];
+    size_t head, count;     /* oldest filled chunk; filled chunks */
+    bool eof, stop;         /* end of file reached; close asked */
+    int err;                /* errno of a failed read, 0 if none */
+    struct chunk *cur;      /* being parsed, or NULL */
+    size_t pos;             /* in cur */
+    bool release_cur;       /* cur is used up: release at the next take */
+    uint8_t *spill;
+    size_t spillcap;
+};
+
 struct source {
     const char *path;
     int fd;
     bool owns_fd;
-    uint8_t *rbuf;      /* read buffer: records are parsed in place */
-    size_t rcap, rpos, rlen;
-    bool rdeof;
+    struct reader rd;
     int rerrno;         /* errno of a failed read, 0 if none */
     uint64_t size;      /* regular files; 0 = unknown */
     uint64_t offset;    /* bytes consumed */
@@ -57,7 +84,7 @@ struct source {
     struct iface *ifs;
     size_t nifs;
     /* current record */
-    const uint8_t *buf; /* block body being parsed (points into rbuf) */
+    const uint8_t *buf; /* block body being parsed (borrowed from rd) */
     struct sf_frame cur;
     bool have;          /* cur holds an unread frame */
     bool eof;
@@ -84,45 +111,162 @@ struct sf_capture {
 
 /* ---- low-level reads ---- */
 
-/* Makes n bytes available at rbuf + rpos, reading more as needed, and
- * consumes them: *out points at them until the next take(). Returns how
- * many are available (fewer than n only at end of file or on a read
- * error, which sets rerrno). Records are returned in place, so a packet
- * costs no copy (the floor of a read loop, as a big stdio buffer gives). */
-static size_t take(struct source *s, size_t n, const uint8_t **out)
+/* Reads into `c` until it is full or the file ends; false with errno
+ * set in *err on a read error. */
+static void fill_chunk(int fd, struct chunk *c, bool *eof, int *err)
 {
-    if (s->rlen - s->rpos < n) {
-        if (s->rpos) {
-            memmove(s->rbuf, s->rbuf + s->rpos, s->rlen - s->rpos);
-            s->rlen -= s->rpos;
-            s->rpos = 0;
-        }
-        if (n > s->rcap) {
-            size_t cap = s->rcap;
-            while (cap < n)
-                cap *= 2;
-            s->rbuf = sf_xrealloc(s->rbuf, cap);
-            s->rcap = cap;
-        }
-        while (s->rlen < n && !s->rdeof) {
-            ssize_t got = read(s->fd, s->rbuf + s->rlen, s->rcap - s->rlen);
-            if (got > 0) {
-                s->rlen += (size_t)got;
-            } else if (got == 0) {
-                s->rdeof = true;
-            } else if (errno != EINTR) {
-                s->rerrno = errno;
-                s->rdeof = true;
-            }
+    c->len = 0;
+    while (c->len < CHUNK_SIZE) {
+        ssize_t got = read(fd, c->data + c->len, CHUNK_SIZE - c->len);
+        if (got > 0) {
+            c->len += (size_t)got;
+        } else if (got == 0) {
+            *eof = true;
+            return;
+        } else if (errno != EINTR) {
+            *err = errno;
+            return;
         }
     }
-    size_t avail = s->rlen - s->rpos;
-    if (avail > n)
-        avail = n;
-    *out = s->rbuf + s->rpos;
-    s->rpos += avail;
-    s->offset += avail;
-    return avail;
+}
+
+static void *reader_main(void *arg)
+{
+    struct reader *r = arg;
+    pthread_mutex_lock(&r->mu);
+    while (!r->stop && !r->eof && !r->err) {
+        while (r->count == NCHUNKS && !r->stop)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->stop)
+            break;
+        /* the free slot after the filled ones: never the parser's */
+        struct chunk *c = &r->ring[(r->head + r->count) % NCHUNKS];
+        pthread_mutex_unlock(&r->mu);
+        bool eof = false;
+        int err = 0;
+        fill_chunk(r->fd, c, &eof, &err);
+        pthread_mutex_lock(&r->mu);
+        if (c->len)
+            r->count++;
+        r->eof |= eof;
+        if (err)
+            r->err = err;
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static void reader_init(struct reader *r, int fd, bool regular)
+{
+    memset(r, 0, sizeof(*r));
+    r->fd = fd;
+    for (size_t i = 0; i < (regular ? NCHUNKS : 1); i++)
+        r->ring[i].data = sf_xmalloc(CHUNK_SIZE);
+    if (regular) {
+        pthread_mutex_init(&r->mu, NULL);
+        pthread_cond_init(&r->cv, NULL);
+        r->threaded = pthread_create(&r->thread, NULL, reader_main, r) == 0;
+        if (!r->threaded) {
+            pthread_cond_destroy(&r->cv);
+            pthread_mutex_destroy(&r->mu);
+        }
+    }
+}
+
+static void reader_fini(struct reader *r)
+{
+    if (r->threaded) {
+        pthread_mutex_lock(&r->mu);
+        r->stop = true;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->thread, NULL);
+        pthread_cond_destroy(&r->cv);
+        pthread_mutex_destroy(&r->mu);
+    }
+    for (size_t i = 0; i < NCHUNKS; i++)
+        free(r->ring[i].data);
+    free(r->spill);
+    memset(r, 0, sizeof(*r));
+}
+
+/* The oldest filled chunk, waiting for it; NULL at end of file or on an
+ * error (r->err). */
+static struct chunk *reader_next(struct reader *r)
+{
+    if (!r->threaded) {
+        struct chunk *c = &r->ring[0];
+        if (r->eof || r->err)
+            return NULL;
+        fill_chunk(r->fd, c, &r->eof, &r->err);
+        return c->len ? c : NULL;
+    }
+    pthread_mutex_lock(&r->mu);
+    while (r->count == 0 && !r->eof && !r->err)
+        pthread_cond_wait(&r->cv, &r->mu);
+    struct chunk *c = r->count ? &r->ring[r->head] : NULL;
+    pthread_mutex_unlock(&r->mu);
+    return c;
+}
+
+static void reader_release(struct reader *r)
+{
+    if (!r->threaded)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->head = (r->head + 1) % NCHUNKS;
+    r->count--;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Consumes the next n bytes: *out points at them until the next take()
+ * (in place in a chunk, or gathered in the spill buffer when they span
+ * chunks). Returns how many there were: fewer than n only at end of file
+ * or on a read error, which sets rerrno. */
+static size_t take(struct source *s, size_t n, const uint8_t **out)
+{
+    struct reader *r = &s->rd;
+    if (r->release_cur) {
+        reader_release(r);
+        r->cur = NULL;
+        r->release_cur = false;
+    }
+    if (!r->cur) {
+        r->cur = reader_next(r);
+        r->pos = 0;
+    }
+    size_t got = 0;
+    if (r->cur && r->cur->len - r->pos >= n) {
+        *out = r->cur->data + r->pos;
+        r->pos += n;
+        r->release_cur = r->pos == r->cur->len;
+        got = n;
+    } else {
+        if (r->spillcap < n) {
+            r->spill = sf_xrealloc(r->spill, n);
+            r->spillcap = n;
+        }
+        while (r->cur && got < n) {
+            size_t k = r->cur->len - r->pos;
+            if (k > n - got)
+                k = n - got;
+            memcpy(r->spill + got, r->cur->data + r->pos, k);
+            got += k;
+            r->pos += k;
+            if (r->pos == r->cur->len) {
+                reader_release(r);
+                r->cur = got < n ? reader_next(r) : NULL;
+                r->pos = 0;
+            }
+        }
+        *out = r->spill;
+    }
+    if (got < n && r->err)
+        s->rerrno = r->err;
+    s->offset += got;
+    return got;
 }
 
 static int io_error(struct source *s, char *errbuf)
@@ -539,8 +683,9 @@ static int source_open(struct source *s, const char *path, char *errbuf)
         if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode))
             s->size = (uint64_t)st.st_size;
     }
-    s->rcap = IOBUF_SIZE;
-    s->rbuf = sf_xmalloc(s->rcap);
+    struct stat st;
+    reader_init(&s->rd, s->fd,
+                fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode));
 
     const uint8_t *h;
     size_t got = take(s, 4, &h);
@@ -599,9 +744,9 @@ static int source_open(struct source *s, const char *path, char *errbuf)
 
 static void source_close(struct source *s)
 {
+    reader_fini(&s->rd);
     if (s->owns_fd)
         close(s->fd);
-    free(s->rbuf);
     free(s->ifs);
     memset(s, 0, sizeof(*s));
 }

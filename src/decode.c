@@ -8,6 +8,7 @@
 
 #include "synfin/decode.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define ETHERTYPE_IP 0x0800
@@ -494,7 +495,7 @@ enum sf_decode_status sf_decode(int dlt, const uint8_t *data, uint32_t caplen,
     int64_t sec = p->ts_sec;
     uint32_t nsec = p->ts_nsec;
     uint64_t number = p->number;
-    memset(p, 0, sizeof(*p));
+    memset(p, 0, offsetof(struct sf_pkt, sll_vlan_type));
     p->ts_sec = sec;
     p->ts_nsec = nsec;
     p->number = number;

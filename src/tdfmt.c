@@ -16,13 +16,13 @@
 
 #include "synfin/cursor.h"
 
-/* One tcpdump conversation: key as print-tcp.c builds it. */
-struct seq_entry {
-    uint8_t used;
-    uint8_t ver;
-    uint8_t src[16], dst[16];   /* canonical order */
-    uint32_t port;              /* sport << 16 | dport, canonical */
-    uint32_t seq, ack;          /* th->seq, th->ack */
+/* tcpdump's conversations (print-tcp.c tcp_seq_hash4/6): one table per
+ * address family, as in tcpdump, each entry `kw` key words (canonical
+ * source, destination, ports) then th->seq, th->ack and a used mark, so
+ * an IPv4 entry is 24 bytes: a million conversations stay cache-friendly. */
+struct seqtab {
+    uint32_t *w;                /* cap entries of kw + 3 words */
+    size_t kw, cap, count;      /* cap is a power of two */
 };
 
 struct ifname_cache {
@@ -32,8 +32,7 @@ struct ifname_cache {
 
 struct sf_tdfmt {
     struct sf_tdfmt_config cfg;
-    struct seq_entry *tab;
-    size_t cap, count;          /* cap is a power of two */
+    struct seqtab seq4, seq6;
     /* -ttt / -ttttt reference, in the printed precision */
     int64_t ref_sec;
     uint32_t ref_frac;
@@ -56,8 +55,8 @@ struct sf_tdfmt *sf_tdfmt_new(const struct sf_tdfmt_config *cfg, char *errbuf)
     struct sf_tdfmt *f = sf_xcalloc(1, sizeof(*f));
     if (cfg)
         f->cfg = *cfg;
-    f->cap = 1024;
-    f->tab = sf_xcalloc(f->cap, sizeof(*f->tab));
+    f->seq4.kw = 3;
+    f->seq6.kw = 9;
     for (unsigned v = 0; v < 256; v++) {
         char *o = f->octet[v];
         uint8_t n = 0;
@@ -76,52 +75,59 @@ void sf_tdfmt_free(struct sf_tdfmt *f)
 {
     if (!f)
         return;
-    free(f->tab);
+    free(f->seq4.w);
+    free(f->seq6.w);
     free(f);
 }
 
 /* ---- relative sequence numbers (print-tcp.c) ---- */
 
-static uint64_t key_hash(const struct seq_entry *k)
+static uint64_t key_hash(const uint32_t *key, size_t kw)
 {
-    /* FNV-1a over the key; output never depends on hash order */
-    uint64_t h = 1469598103934665603ull;
-    size_t alen = k->ver == 6 ? 16 : 4;
-    for (size_t i = 0; i < alen; i++) {
-        h = (h ^ k->src[i]) * 1099511628211ull;
-        h = (h ^ k->dst[i]) * 1099511628211ull;
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < kw; i++) {
+        h = (h ^ key[i]) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
     }
-    h = (h ^ k->port) * 1099511628211ull;
-    h ^= h >> 29;
     return h;
 }
 
-static bool key_eq(const struct seq_entry *a, const struct seq_entry *b)
+static uint32_t *seqtab_slot(const struct seqtab *t, const uint32_t *key)
 {
-    return a->ver == b->ver && a->port == b->port &&
-           memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
-}
-
-static struct seq_entry *seq_slot(struct sf_tdfmt *f,
-                                  const struct seq_entry *k)
-{
-    size_t mask = f->cap - 1;
-    size_t i = (size_t)key_hash(k) & mask;
-    while (f->tab[i].used && !key_eq(&f->tab[i], k))
+    size_t stride = t->kw + 3, mask = t->cap - 1;
+    size_t i = (size_t)key_hash(key, t->kw) & mask;
+    for (;;) {
+        uint32_t *e = t->w + i * stride;
+        if (!e[t->kw + 2] || memcmp(e, key, t->kw * 4) == 0)
+            return e;
         i = (i + 1) & mask;
-    return &f->tab[i];
+    }
 }
 
-static void seq_grow(struct sf_tdfmt *f)
+/* The entry for `key`, added (unused, *fresh set) if absent. */
+static uint32_t *seqtab_find(struct seqtab *t, const uint32_t *key,
+                             bool *fresh)
 {
-    struct seq_entry *old = f->tab;
-    size_t oldcap = f->cap;
-    f->cap *= 2;
-    f->tab = sf_xcalloc(f->cap, sizeof(*f->tab));
-    for (size_t i = 0; i < oldcap; i++)
-        if (old[i].used)
-            *seq_slot(f, &old[i]) = old[i];
-    free(old);
+    size_t stride = t->kw + 3;
+    if ((t->count + 1) * 4 > t->cap * 3) {
+        struct seqtab old = *t;
+        t->cap = t->cap ? t->cap * 2 : 1024;
+        t->w = sf_xcalloc(t->cap, stride * 4);
+        for (size_t i = 0; i < old.cap; i++) {
+            uint32_t *e = old.w + i * stride;
+            if (e[t->kw + 2])
+                memcpy(seqtab_slot(t, e), e, stride * 4);
+        }
+        free(old.w);
+    }
+    uint32_t *e = seqtab_slot(t, key);
+    *fresh = !e[t->kw + 2];
+    if (*fresh) {
+        memcpy(e, key, t->kw * 4);
+        e[t->kw + 2] = 1;
+        t->count++;
+    }
+    return e;
 }
 
 /* print-tcp.c: for ACK-bearing packets, find or (re)initialise the entry;
@@ -132,50 +138,38 @@ static void relative_seq(struct sf_tdfmt *f, const struct sf_pkt *p,
                          uint32_t *thack, bool *rev)
 {
     size_t alen = p->ipver == 6 ? 16 : 4;
-    struct seq_entry k;
-    memset(&k, 0, sizeof(k));
-    k.ver = p->ipver;
+    struct seqtab *t = p->ipver == 6 ? &f->seq6 : &f->seq4;
+    uint32_t key[9];
     *rev = false;
     if (p->sport > p->dport)
         *rev = true;
     else if (p->sport == p->dport && memcmp(p->src, p->dst, alen) > 0)
         *rev = true;
-    if (*rev) {
-        memcpy(k.src, p->dst, alen);
-        memcpy(k.dst, p->src, alen);
-        k.port = (uint32_t)p->dport << 16 | p->sport;
-    } else {
-        memcpy(k.src, p->src, alen);
-        memcpy(k.dst, p->dst, alen);
-        k.port = (uint32_t)p->sport << 16 | p->dport;
-    }
-    struct seq_entry *e = seq_slot(f, &k);
-    if (!e->used || (p->flags & SF_TH_SYN)) {
-        if (!e->used) {
-            if ((f->count + 1) * 4 > f->cap * 3) {
-                seq_grow(f);
-                e = seq_slot(f, &k);
-            }
-            f->count++;
-        }
-        *e = k;
-        e->used = 1;
+    /* tha: canonical source, destination, then the ports */
+    memcpy(key, *rev ? p->dst : p->src, alen);
+    memcpy((uint8_t *)key + alen, *rev ? p->src : p->dst, alen);
+    key[t->kw - 1] = *rev ? (uint32_t)p->dport << 16 | p->sport
+                          : (uint32_t)p->sport << 16 | p->dport;
+    bool fresh;
+    uint32_t *e = seqtab_find(t, key, &fresh);
+    uint32_t *th_seq = &e[t->kw], *th_ack = &e[t->kw + 1];
+    if (fresh || (p->flags & SF_TH_SYN)) {
         if (*rev) {
-            e->ack = p->seq;
-            e->seq = p->ack - 1;
+            *th_ack = p->seq;
+            *th_seq = p->ack - 1;
         } else {
-            e->seq = p->seq;
-            e->ack = p->ack - 1;
+            *th_seq = p->seq;
+            *th_ack = p->ack - 1;
         }
     } else if (*rev) {
-        *seq -= e->ack;
-        *ack -= e->seq;
+        *seq -= *th_ack;
+        *ack -= *th_seq;
     } else {
-        *seq -= e->seq;
-        *ack -= e->ack;
+        *seq -= *th_seq;
+        *ack -= *th_ack;
     }
-    *thseq = e->seq;
-    *thack = e->ack;
+    *thseq = *th_seq;
+    *thack = *th_ack;
 }
 
 /* ---- timestamps (util-print.c ts_print) ---- */
