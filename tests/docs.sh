@@ -27,6 +27,24 @@ for o in $opts; do
         status=1
     fi
 done
+# The README's jq recipes are the tested ones of synfin-json(5), verbatim.
+jsonpage=$(dirname "$man")/synfin-json.5
+if command -v mandoc >/dev/null 2>&1 && [ -r "$jsonpage" ]; then
+    rendered=$(mandoc -Tascii "$jsonpage" | col -b 2>/dev/null ||
+               mandoc -Tascii "$jsonpage")
+    n=0
+    while IFS= read -r line; do
+        n=$((n + 1))
+        recipe=$(printf '%s\n' "$line" | sed 's/^ *//')
+        if ! printf '%s\n' "$rendered" | grep -qF -- "$recipe"; then
+            echo "README recipe not among synfin-json(5)'s tested ones: $recipe"
+            status=1
+        fi
+    done <<EOF_R
+$(grep -E '^ +synfin .*\| jq ' "$readme")
+EOF_R
+    echo "$n README jq recipes found in synfin-json(5)"
+fi
 [ $status -eq 0 ] && echo "$(echo "$opts" | wc -l) long options documented"
 [ $status -eq 0 ] && [ "${lint_skipped:-0}" = 1 ] && exit 77
 exit $status
