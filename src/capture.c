@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -99,6 +101,13 @@ struct filter_prog {
 struct sf_capture {
     struct source *src;
     size_t nsrc;
+    pcap_t *live;           /* live capture, or NULL */
+    pcap_dumper_t *dump;    /* -w */
+    uint8_t *livebuf;       /* the live frame, copied out of libpcap */
+    bool live_nano;         /* libpcap gives nanoseconds */
+    int live_fd;            /* to poll(): libpcap's timeout does not
+                             * return on an idle TPACKET_V3 socket */
+    volatile sig_atomic_t stop;
     const char *filter;
     struct filter_prog *progs;
     size_t nprogs;
@@ -792,10 +801,143 @@ static int filter_for(struct sf_capture *cap, int dlt,
 
 /* ---- public ---- */
 
+/* libpcap's activation errors, said for an operator. */
+static void live_error(pcap_t *p, int rc, const char *iface, char *errbuf)
+{
+    switch (rc) {
+    case PCAP_ERROR_NO_SUCH_DEVICE:
+        sf_errbuf_set(errbuf, "%s: no such interface (synfin -D lists "
+                      "them)", iface);
+        break;
+    case PCAP_ERROR_PERM_DENIED:
+        sf_errbuf_set(errbuf, "%s: permission denied: capturing needs root, "
+                      "or CAP_NET_RAW and CAP_NET_ADMIN (setcap "
+                      "cap_net_raw,cap_net_admin=eip synfin)", iface);
+        break;
+    case PCAP_ERROR_IFACE_NOT_UP:
+        sf_errbuf_set(errbuf, "%s: interface is not up", iface);
+        break;
+    default:
+        sf_errbuf_set(errbuf, "%s: %s", iface, pcap_geterr(p));
+        break;
+    }
+}
+
+static int live_open(struct sf_capture *cap,
+                     const struct sf_capture_config *cfg, char *errbuf)
+{
+    char perr[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_create(cfg->iface, perr);
+    if (!p) {
+        sf_errbuf_set(errbuf, "%s: %s", cfg->iface, perr);
+        return SF_ERR_IO;
+    }
+    cap->live = p;
+    pcap_set_snaplen(p, cfg->snaplen > 0 ? cfg->snaplen : (int)MAX_CAPLEN);
+    pcap_set_promisc(p, !cfg->no_promisc);
+    /* a tenth of a second: timeouts fire without packets (DESIGN 6) */
+    pcap_set_timeout(p, 100);
+    if (cfg->buffer_kib > 0)
+        pcap_set_buffer_size(p, cfg->buffer_kib * 1024);
+    if (cfg->immediate)
+        pcap_set_immediate_mode(p, 1);
+    pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        live_error(p, rc, cfg->iface, errbuf);
+        return SF_ERR_IO;
+    }
+    cap->live_nano = pcap_get_tstamp_precision(p) ==
+                     PCAP_TSTAMP_PRECISION_NANO;
+    cap->live_fd = pcap_get_selectable_fd(p);
+    if (cap->live_fd < 0 || pcap_setnonblock(p, 1, perr) < 0) {
+        sf_errbuf_set(errbuf, "%s: cannot poll the capture: %s", cfg->iface,
+                      cap->live_fd < 0 ? "no selectable descriptor" : perr);
+        return SF_ERR_IO;
+    }
+    if (cap->filter) {
+        struct bpf_program prog;
+        if (pcap_compile(p, &prog, cap->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+            sf_errbuf_set(errbuf, "filter: %s", pcap_geterr(p));
+            return SF_ERR_FILTER;
+        }
+        rc = pcap_setfilter(p, &prog);
+        pcap_freecode(&prog);
+        if (rc < 0) {
+            sf_errbuf_set(errbuf, "filter: %s", pcap_geterr(p));
+            return SF_ERR_FILTER;
+        }
+    }
+    if (cfg->write_file) {
+        cap->dump = pcap_dump_open(p, cfg->write_file);
+        if (!cap->dump) {
+            sf_errbuf_set(errbuf, "%s: %s", cfg->write_file, pcap_geterr(p));
+            return SF_ERR_IO;
+        }
+    }
+    cap->livebuf = sf_xmalloc(MAX_CAPLEN);
+    return 0;
+}
+
+static int live_next(struct sf_capture *cap, struct sf_frame *fr,
+                     char *errbuf)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = 0;
+    /* non-blocking reads, and our own poll() for a tenth of a second, so
+     * the caller gets a tick when nothing comes */
+    for (int tries = 0; tries < 2 && !cap->stop; tries++) {
+        rc = pcap_next_ex(cap->live, &h, &data);
+        if (rc != 0 || tries == 1)
+            break;
+        struct pollfd pfd = { .fd = cap->live_fd, .events = POLLIN };
+        if (poll(&pfd, 1, 100) <= 0)
+            return cap->stop ? 0 : SF_CAPTURE_TICK;
+    }
+    if (cap->stop || rc == PCAP_ERROR_BREAK)
+        return 0;
+    if (rc == 0)
+        return SF_CAPTURE_TICK;
+    if (rc < 0) {
+        /* e.g. "The interface disappeared" / went down */
+        sf_errbuf_set(cap->errmsg, "%s", pcap_geterr(cap->live));
+        cap->err = SF_ERR_IO;
+        sf_errbuf_set(errbuf, "%s", cap->errmsg);
+        return cap->err;
+    }
+    if (cap->dump)
+        pcap_dump((u_char *)cap->dump, h, data);
+    uint32_t caplen = h->caplen > MAX_CAPLEN ? MAX_CAPLEN : h->caplen;
+    memcpy(cap->livebuf, data, caplen);
+    cap->frames++;
+    memset(fr, 0, sizeof(*fr));
+    fr->dlt = pcap_datalink(cap->live);
+    fr->ts_sec = h->ts.tv_sec;
+    fr->ts_nsec = (uint32_t)h->ts.tv_usec * (cap->live_nano ? 1u : 1000u);
+    fr->caplen = caplen;
+    fr->wirelen = h->len;
+    fr->data = cap->livebuf;
+    fr->file = pcap_datalink_val_to_name(fr->dlt);
+    fr->number = ++cap->number;
+    return 1;
+}
+
 int sf_capture_open(struct sf_capture **out,
                     const struct sf_capture_config *cfg, char *errbuf)
 {
     *out = NULL;
+    if (cfg && cfg->iface) {
+        struct sf_capture *cap = sf_xcalloc(1, sizeof(*cap));
+        cap->filter = cfg->filter && *cfg->filter ? cfg->filter : NULL;
+        int err = live_open(cap, cfg, errbuf);
+        if (err) {
+            sf_capture_close(cap);
+            return err;
+        }
+        *out = cap;
+        return 0;
+    }
     if (!cfg || cfg->nfiles == 0) {
         sf_errbuf_set(errbuf, "no input files");
         return SF_ERR_USAGE;
@@ -854,6 +996,8 @@ int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr, char *errbuf)
         sf_errbuf_set(errbuf, "%s", cap->errmsg);
         return cap->err;
     }
+    if (cap->live)
+        return live_next(cap, fr, errbuf);
     for (;;) {
         if (cap->last) {
             cap->last->have = false;
@@ -901,6 +1045,8 @@ int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr, char *errbuf)
 
 bool sf_capture_nano(const struct sf_capture *cap)
 {
+    if (cap->live)
+        return cap->live_nano;
     for (size_t i = 0; i < cap->nsrc; i++) {
         const struct source *s = &cap->src[i];
         if (s->fmt == FMT_PCAP && s->nano)
@@ -931,10 +1077,95 @@ void sf_capture_progress(const struct sf_capture *cap, uint64_t *done,
     }
 }
 
+void sf_capture_breakloop(struct sf_capture *cap)
+{
+    if (cap && cap->live) {
+        cap->stop = 1;
+        pcap_breakloop(cap->live);
+    }
+}
+
+bool sf_capture_live(const struct sf_capture *cap)
+{
+    return cap->live != NULL;
+}
+
+bool sf_capture_stats(struct sf_capture *cap, uint64_t *received,
+                      uint64_t *dropped, uint64_t *ifdropped)
+{
+    struct pcap_stat st;
+    if (!cap->live || pcap_stats(cap->live, &st) < 0)
+        return false;
+    *received = st.ps_recv;
+    *dropped = st.ps_drop;
+    *ifdropped = st.ps_ifdrop;
+    return true;
+}
+
+int sf_capture_list_interfaces(struct sf_buf *out, char *errbuf)
+{
+    char perr[PCAP_ERRBUF_SIZE];
+    pcap_if_t *all;
+    if (pcap_findalldevs(&all, perr) < 0) {
+        sf_errbuf_set(errbuf, "interfaces: %s", perr);
+        return SF_ERR_IO;
+    }
+    /* tcpdump.c show_devices_and_exit(), word for word */
+    static const struct {
+        bpf_u_int32 bit;
+        const char *name;
+    } flags[] = { { PCAP_IF_UP, "Up" }, { PCAP_IF_RUNNING, "Running" },
+                  { PCAP_IF_LOOPBACK, "Loopback" },
+                  { PCAP_IF_WIRELESS, "Wireless" } };
+    unsigned n = 0;
+    for (pcap_if_t *d = all; d; d = d->next) {
+        sf_buf_printf(out, "%u.%s", ++n, d->name);
+        if (d->description)
+            sf_buf_printf(out, " (%s)", d->description);
+        if (d->flags) {
+            const char *sep = "";
+            sf_buf_puts(out, " [");
+            for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+                if (d->flags & flags[i].bit) {
+                    sf_buf_printf(out, "%s%s", sep, flags[i].name);
+                    sep = ", ";
+                }
+            }
+            if (!*sep)
+                sf_buf_puts(out, "none");
+            bool wireless = d->flags & PCAP_IF_WIRELESS;
+            switch (d->flags & PCAP_IF_CONNECTION_STATUS) {
+            case PCAP_IF_CONNECTION_STATUS_UNKNOWN:
+                sf_buf_puts(out, wireless ? ", Association status unknown"
+                                          : ", Connection status unknown");
+                break;
+            case PCAP_IF_CONNECTION_STATUS_CONNECTED:
+                sf_buf_puts(out, wireless ? ", Associated" : ", Connected");
+                break;
+            case PCAP_IF_CONNECTION_STATUS_DISCONNECTED:
+                sf_buf_puts(out, wireless ? ", Not associated"
+                                          : ", Disconnected");
+                break;
+            default:
+                break;
+            }
+            sf_buf_putc(out, ']');
+        }
+        sf_buf_putc(out, '\n');
+    }
+    pcap_freealldevs(all);
+    return 0;
+}
+
 void sf_capture_close(struct sf_capture *cap)
 {
     if (!cap)
         return;
+    if (cap->dump)
+        pcap_dump_close(cap->dump);
+    if (cap->live)
+        pcap_close(cap->live);
+    free(cap->livebuf);
     for (size_t i = 0; i < cap->nsrc; i++)
         source_close(&cap->src[i]);
     for (size_t i = 0; i < cap->nprogs; i++)

@@ -6,8 +6,10 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,6 +43,15 @@ struct options {
     int progress;               /* -1 never, 0 auto (terminal), 1 always */
     struct sf_tdfmt_config fmt;
     struct sf_flowtab_config flows;
+    /* live capture */
+    const char *iface;          /* -i */
+    bool list_interfaces;       /* -D */
+    bool no_promisc;            /* -p */
+    int snaplen;                /* -s */
+    int buffer_kib;             /* -B */
+    bool immediate;             /* --immediate-mode */
+    const char *user;           /* -Z */
+    const char *write_file;     /* -w */
 };
 
 /* "not decoded" reasons, counted for the end-of-run summary */
@@ -53,7 +64,7 @@ struct reasons {
 static void usage(FILE *out)
 {
     fputs(
-"usage: synfin [options] [-r FILE]... [filter expression]\n"
+"usage: synfin [options] -r FILE... | -i INTERFACE  [filter expression]\n"
 "\n"
 "Reads TCP traffic from capture files and tells, connection by connection,\n"
 "how each was opened and closed: each packet as tcpdump -nn prints it,\n"
@@ -64,6 +75,20 @@ static void usage(FILE *out)
 "                     files by timestamp; - reads standard input\n"
 "  -F FILE            read the BPF filter expression from FILE\n"
 "  -c N               stop after N packets (counted after the filter)\n"
+"live capture (Ctrl-C stops it and prints the flows and totals):\n"
+"  -i, --interface IFACE\n"
+"                     capture live on IFACE (\"any\": all interfaces)\n"
+"  -D, --list-interfaces\n"
+"                     list the interfaces that can be captured on\n"
+"  -p, --no-promiscuous-mode\n"
+"                     do not put the interface in promiscuous mode\n"
+"  -s, --snapshot-length N\n"
+"                     capture at most N bytes of each packet (262144)\n"
+"  -B, --buffer-size KiB\n"
+"                     the kernel's capture buffer\n"
+"  --immediate-mode   hand each packet over at once (no batching)\n"
+"  -Z USER            become USER once the capture is open\n"
+"  -w FILE            also save the captured packets to FILE (pcap)\n"
 "output (default: the annotated timeline, anomalies, flow table):\n"
 "  --plain            one tcpdump -nn line per TCP packet, nothing else\n"
 "  -q, --summary      only the anomalies and the flow table\n"
@@ -192,6 +217,7 @@ enum {
     OPT_COLOR,
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
+    OPT_IMMEDIATE,
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -208,6 +234,12 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "color", optional_argument, NULL, OPT_COLOR },
         { "progress", no_argument, NULL, OPT_PROGRESS },
         { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+        { "interface", required_argument, NULL, 'i' },
+        { "list-interfaces", no_argument, NULL, 'D' },
+        { "no-promiscuous-mode", no_argument, NULL, 'p' },
+        { "snapshot-length", required_argument, NULL, 's' },
+        { "buffer-size", required_argument, NULL, 'B' },
+        { "immediate-mode", no_argument, NULL, OPT_IMMEDIATE },
         { "absolute-tcp-sequence-numbers", no_argument, NULL, 'S' },
         { "nano", no_argument, NULL, OPT_NANO },
         { "time-stamp-precision", required_argument, NULL, OPT_TSPREC },
@@ -220,7 +252,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     int tcount = 0;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+r:F:c:Stn#hq", longopts, NULL)) !=
+    while ((c = getopt_long(argc, argv, "+r:F:c:Stn#hqi:Dps:B:Z:w:", longopts, NULL)) !=
            -1) {
         switch (c) {
         case 'r':
@@ -286,6 +318,37 @@ static int parse_args(int argc, char **argv, struct options *o)
         case OPT_PROGRESS:
             o->progress = 1;
             break;
+        case 'i':
+            o->iface = optarg;
+            break;
+        case 'D':
+            o->list_interfaces = true;
+            break;
+        case 'p':
+            o->no_promisc = true;
+            break;
+        case 's':
+        case 'B': {
+            uint64_t n;
+            if (!parse_u64(optarg, &n) || n > INT_MAX / 1024)
+                return usage_error(c == 's' ? "-s: not a snapshot length: %s"
+                                            : "-B: not a size in KiB: %s",
+                                   optarg);
+            if (c == 's')
+                o->snaplen = n ? (int)n : 262144;   /* 0 = the default */
+            else
+                o->buffer_kib = (int)n;
+            break;
+        }
+        case OPT_IMMEDIATE:
+            o->immediate = true;
+            break;
+        case 'Z':
+            o->user = optarg;
+            break;
+        case 'w':
+            o->write_file = optarg;
+            break;
         case OPT_NO_PROGRESS:
             o->progress = -1;
             break;
@@ -329,9 +392,14 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (tcount > 5)
         return usage_error("%s: at most five -t", "-tttttt");
     o->fmt.ts_style = (enum sf_tstamp_style)tcount;
-    if (o->nfiles == 0)
-        return usage_error("%s", "no input: give -r FILE (live capture is "
-                                 "not implemented yet)");
+    if (o->list_interfaces)
+        return -1;
+    if (o->nfiles == 0 && !o->iface)
+        return usage_error("%s", "no input: give -r FILE or -i INTERFACE");
+    if (o->nfiles && o->iface)
+        return usage_error("%s", "-r and -i exclude each other");
+    if (!o->iface && (o->write_file || o->user))
+        return usage_error("%s", "-w and -Z go with a live capture (-i)");
     if (filter_file) {
         char errbuf[SF_ERRBUF_SIZE];
         if (optind < argc)
@@ -436,17 +504,103 @@ static void progress_end(struct progress *pr)
         fputs("\r\033[K", stderr);
 }
 
+/* The live capture SIGINT/SIGTERM stop (the only globals, STYLE 8). */
+static struct sf_capture *volatile stop_cap;
+static volatile sig_atomic_t stopping;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stopping = 1;
+    sf_capture_breakloop(stop_cap);
+}
+
+/* -Z: become USER right after the capture is open, as tcpdump does:
+ * groups, then gid, then uid, then check that root cannot come back. */
+static bool drop_privileges(const char *user, char *errbuf)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        sf_errbuf_set(errbuf, "-Z %s: no such user", user);
+        return false;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+        setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        sf_errbuf_set(errbuf, "-Z %s: cannot change to that user: %s", user,
+                      strerror(errno));
+        return false;
+    }
+    if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid ||
+        getgid() != pw->pw_gid || getegid() != pw->pw_gid ||
+        (pw->pw_uid != 0 && setuid(0) == 0)) {
+        sf_errbuf_set(errbuf, "-Z %s: privileges were not dropped", user);
+        return false;
+    }
+    return true;
+}
+
+static uint64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int list_interfaces(void)
+{
+    char errbuf[SF_ERRBUF_SIZE];
+    struct sf_buf b;
+    sf_buf_init(&b);
+    int err = sf_capture_list_interfaces(&b, errbuf);
+    if (err) {
+        fprintf(stderr, "synfin: %s\n", errbuf);
+        sf_buf_fini(&b);
+        return 1;
+    }
+    int rc = sf_buf_write(&b, STDOUT_FILENO) ? 1 : 0;
+    sf_buf_fini(&b);
+    return rc;
+}
+
 static int run(const struct options *o)
 {
     char errbuf[SF_ERRBUF_SIZE];
+    if (o->list_interfaces)
+        return list_interfaces();
     struct sf_capture_config ccfg = { .files = o->files,
                                       .nfiles = o->nfiles,
-                                      .filter = o->filter };
+                                      .filter = o->filter,
+                                      .iface = o->iface,
+                                      .snaplen = o->snaplen,
+                                      .buffer_kib = o->buffer_kib,
+                                      .no_promisc = o->no_promisc,
+                                      .immediate = o->immediate,
+                                      .write_file = o->write_file };
     struct sf_capture *cap;
     int err = sf_capture_open(&cap, &ccfg, errbuf);
     if (err) {
         fprintf(stderr, "synfin: %s\n", errbuf);
         return err == SF_ERR_USAGE ? 2 : 1;
+    }
+    bool live = sf_capture_live(cap);
+    if (live && o->user) {
+        if (!drop_privileges(o->user, errbuf)) {
+            fprintf(stderr, "synfin: %s\n", errbuf);
+            sf_capture_close(cap);
+            return 1;
+        }
+    } else if (live && geteuid() == 0) {
+        fputs("synfin: running as root; -Z USER drops privileges once the "
+              "capture is open\n", stderr);
+    }
+    if (live) {
+        stop_cap = cap;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
     }
     struct sf_tdfmt *fmt = sf_tdfmt_new(&o->fmt, NULL);
     struct sf_timeline *tl = NULL;
@@ -454,7 +608,9 @@ static int run(const struct options *o)
     struct sf_sink sink;
     bool track = o->mode != MODE_PLAIN;
     if (o->mode == MODE_JSON) {
+        /* live: each object at once, so `| jq` shows it as it happens */
         struct sf_json_config jc = { .fd = STDOUT_FILENO,
+                                     .line_buffered = live,
                                      .nano = sf_capture_nano(cap),
                                      .flows = o->json_flows,
                                      .events = o->json_events };
@@ -468,6 +624,7 @@ static int run(const struct options *o)
             .summary_only = o->mode == MODE_SUMMARY,
             .anomalies_only = o->anomalies_only,
             .color = use_color(o->color),
+            .line_buffered = live,
         };
         tl = sf_timeline_new(&tc, NULL);
         sink = sf_timeline_sink(tl);
@@ -477,14 +634,26 @@ static int run(const struct options *o)
     struct sf_totals tot;
     memset(&tot, 0, sizeof(tot));
     uint64_t last_ns = 0;
-    struct progress pr = { .on = o->progress > 0 ||
-                                 (o->progress == 0 && isatty(STDERR_FILENO)) };
+    struct progress pr = { .on = !live && (o->progress > 0 ||
+                                           (o->progress == 0 &&
+                                            isatty(STDERR_FILENO))) };
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
     pr.last = pr.start;
     struct sf_frame fr;
     struct sf_pkt pkt;
     int rc, out_rc = 0;
-    while ((rc = sf_capture_next(cap, &fr, errbuf)) == 1) {
+    for (;;) {
+        rc = sf_capture_next(cap, &fr, errbuf);
+        if (rc == SF_CAPTURE_TICK) {
+            /* no packet for a while: the clock still runs timeouts */
+            if (track)
+                out_rc = sf_flowtab_tick(ft, wall_ns(), &sink);
+            if (out_rc)
+                break;
+            continue;
+        }
+        if (rc != 1)
+            break;
         pkt.ts_sec = fr.ts_sec;
         pkt.ts_nsec = fr.ts_nsec;
         pkt.number = fr.number;
@@ -514,6 +683,13 @@ static int run(const struct options *o)
             progress_tick(&pr, cap, ft, tot.packets);
     }
     progress_end(&pr);
+    if (live) {
+        uint64_t now = wall_ns();
+        if (now > last_ns)
+            last_ns = now;      /* linger measured up to the stop */
+        tot.live = sf_capture_stats(cap, &tot.received, &tot.dropped,
+                                    &tot.ifdropped);
+    }
     if (!out_rc && track)
         out_rc = sf_flowtab_flush(ft, last_ns, &sink);
     if (!out_rc) {
@@ -542,6 +718,11 @@ static int run(const struct options *o)
         fprintf(stderr, "synfin: %s\n", errbuf);
         status = 1;
     }
+    if (tot.live)               /* as tcpdump says them, on stderr */
+        fprintf(stderr, "%" PRIu64 " packets captured\n%" PRIu64
+                " packets received by filter\n%" PRIu64
+                " packets dropped by kernel\n",
+                tot.packets, tot.received, tot.dropped);
     /* --plain has no room for totals on stdout: say them on a terminal */
     if (status == 0 && o->mode == MODE_PLAIN && isatty(STDERR_FILENO)) {
         fprintf(stderr, "synfin: %" PRIu64 " packets, %" PRIu64 " tcp",

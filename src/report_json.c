@@ -321,6 +321,17 @@ static int finish(void *ctx, const struct sf_totals *t)
                 an, sf_anomaly_name((enum sf_anomaly_type)k),
                 json_object_new_int64((int64_t)j->anomaly_counts[k]));
     json_object_object_add(o, "anomalies", an);
+    json_object *cap = NULL;
+    if (t->live) {                      /* the kernel's counts */
+        cap = json_object_new_object();
+        json_object_object_add(cap, "received",
+                               json_object_new_int64((int64_t)t->received));
+        json_object_object_add(cap, "dropped",
+                               json_object_new_int64((int64_t)t->dropped));
+        json_object_object_add(cap, "ifdropped",
+                               json_object_new_int64((int64_t)t->ifdropped));
+    }
+    json_object_object_add(o, "capture", cap);
     json_object_object_add(o, "evicted",
                            json_object_new_int64((int64_t)t->evicted));
     int rc = emit(j, o);

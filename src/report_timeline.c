@@ -311,6 +311,12 @@ static int finish(void *ctx, const struct sf_totals *tot)
                       (unsigned long long)tot->reasons[i].n,
                       tot->reasons[i].why);
     sf_buf_puts(b, tot->nreasons ? ")\n" : "\n");
+    if (tot->live)
+        sf_buf_printf(b, "Capture: %llu received by filter, %llu dropped by "
+                      "kernel, %llu dropped by interface\n",
+                      (unsigned long long)tot->received,
+                      (unsigned long long)tot->dropped,
+                      (unsigned long long)tot->ifdropped);
     sf_buf_printf(b, "Flows: %llu", (unsigned long long)tot->flows);
     static const char *const kinds[] = { "none", "fin4", "fin3",
                                          "simultaneous", "half_closed",

@@ -65,6 +65,10 @@ check "no input" 2 $?
 check "bad -c" 2 $?
 "$synfin" --linger -1 -r "$cap" >/dev/null 2>&1
 check "bad --linger" 2 $?
+"$synfin" -w "$tmp/out.pcap" -r "$cap" >/dev/null 2>&1
+check "-w without -i" 2 $?
+"$synfin" -i lo -r "$cap" >/dev/null 2>&1
+check "-i with -r" 2 $?
 
 # output robustness: a closed pipe ends quietly with 0; a full disk is 1
 many=()

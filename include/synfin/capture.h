@@ -4,7 +4,8 @@
 /* capture: stage 1. Reads frames from one or more capture files (pcap with
  * micro- or nanosecond stamps, pcapng with any number of interfaces and
  * link types; "-" is standard input), merged into one stream by timestamp,
- * and applies a BPF filter compiled by libpcap for each link type.
+ * and applies a BPF filter compiled by libpcap for each link type; or
+ * captures live from an interface through libpcap.
  * File parsing is our own (bounds-checked, streaming): libpcap's reader
  * refuses pcapng files whose interfaces have different link types. */
 
@@ -20,7 +21,18 @@ struct sf_capture_config {
     const char *const *files;   /* paths, "-" = stdin; borrowed */
     size_t nfiles;
     const char *filter;         /* BPF expression or NULL; borrowed */
+    /* live capture: iface set, no files */
+    const char *iface;          /* interface name ("any" too); borrowed */
+    int snaplen;                /* -s; 0 = 262144 */
+    int buffer_kib;             /* -B; 0 = libpcap's default */
+    bool no_promisc;            /* -p */
+    bool immediate;             /* deliver each packet at once */
+    const char *write_file;     /* -w: also save the packets as pcap */
 };
+
+/* sf_capture_next: live capture, the read timeout passed with no packet;
+ * time moved on (for timeouts that fire without packets). */
+#define SF_CAPTURE_TICK 2
 
 /* One frame. `data` and `file` are borrowed: valid until the next
  * sf_capture_next() or sf_capture_close() (libpcap's rule). */
@@ -42,9 +54,10 @@ SF_NODISCARD int sf_capture_open(struct sf_capture **out,
                                  char *errbuf);
 
 /* Next frame that passes the filter, in timestamp order across files.
- * Returns 1 with *fr filled, 0 at the end of every input, or a negative
- * sf_err with errbuf set ("FILE: what (packet N)"); after an error the
- * capture returns the same error again. */
+ * Returns 1 with *fr filled, 0 at the end of every input (live: after
+ * sf_capture_breakloop), SF_CAPTURE_TICK (live: no packet for a tenth of
+ * a second), or a negative sf_err with errbuf set ("FILE: what (packet
+ * N)"); after an error the capture returns the same error again. */
 SF_NODISCARD int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr,
                                  char *errbuf);
 
@@ -60,6 +73,22 @@ uint64_t sf_capture_frames_read(const struct sf_capture *cap);
  * is 0 when unknown (stdin, pipes). */
 void sf_capture_progress(const struct sf_capture *cap, uint64_t *done,
                          uint64_t *total);
+
+/* Live capture: makes sf_capture_next return 0 soon. Async-signal-safe
+ * (pcap_breakloop), for a SIGINT handler. No-op on files. */
+void sf_capture_breakloop(struct sf_capture *cap);
+
+/* Live capture: the kernel's counts (pcap_stats). Returns false when
+ * there are none (files, or the platform gives none). */
+bool sf_capture_stats(struct sf_capture *cap, uint64_t *received,
+                      uint64_t *dropped, uint64_t *ifdropped);
+
+/* True for a live capture. */
+bool sf_capture_live(const struct sf_capture *cap);
+
+/* Appends the interfaces libpcap can capture on, one per line, as
+ * tcpdump -D does ("1.eth0 [Up, Running, Connected]"). */
+SF_NODISCARD int sf_capture_list_interfaces(struct sf_buf *out, char *errbuf);
 
 void sf_capture_close(struct sf_capture *cap);   /* NULL: no-op */
 

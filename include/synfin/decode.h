@@ -97,9 +97,7 @@ struct sf_pkt {
     uint32_t sll2_ifindex;
     uint8_t sll_pkttype;
     uint8_t sll_nvlan;       /* SLL VLAN tags: "ethertype X, " each */
-    uint16_t sll_vlan_type[SF_MAX_VLAN]; /* ethertype after each tag */
-    uint16_t vlan_ids[SF_MAX_VLAN];      /* 802.1Q VIDs, outermost first */
-    uint8_t nvlan;
+    uint8_t nvlan;           /* VLAN tags (vlan_ids) */
 
     /* IP */
     uint8_t ipver;           /* 4 or 6 */
@@ -110,8 +108,7 @@ struct sf_pkt {
     uint32_t ip_missing;     /* "truncated-ip - N bytes missing!" (0 = none) */
     uint32_t ip_caplen;      /* IPv4: bytes captured from the IP header on */
     bool ip_fragment;        /* first fragment of a fragmented datagram */
-    uint8_t n_ip6ext;
-    struct sf_ip6ext ip6ext[SF_MAX_IP6EXT];
+    uint8_t n_ip6ext;        /* entries of ip6ext */
 
     /* TCP */
     uint16_t sport, dport;
@@ -126,6 +123,12 @@ struct sf_pkt {
     uint16_t opt_caplen;     /* captured option bytes (<= hlen - 20) */
     uint32_t tcp_caplen;     /* bytes captured from the TCP header on */
     struct sf_tcpopts opts;
+
+    /* arrays last: sf_decode zeroes what comes before and the counts,
+     * and fills only the first entries */
+    uint16_t sll_vlan_type[SF_MAX_VLAN]; /* ethertype after each SLL tag */
+    uint16_t vlan_ids[SF_MAX_VLAN];      /* 802.1Q VIDs, outermost first */
+    struct sf_ip6ext ip6ext[SF_MAX_IP6EXT];
 };
 
 /* Decodes `caplen` bytes at `data` of link type `dlt` into `pkt`.

@@ -76,7 +76,8 @@ struct sf_totals {
     size_t nreasons;
     const struct sf_reason_count *reasons;
     uint64_t flows, open_max, evicted, idle;
-    uint64_t drops;                 /* live capture: kernel drops */
+    bool live;                      /* live capture: the kernel's counts */
+    uint64_t received, dropped, ifdropped;
 };
 
 /* A reporter: a context plus callbacks (any may be NULL). Callbacks
