@@ -108,6 +108,7 @@ struct sf_capture {
     int live_fd;            /* to poll(): libpcap's timeout does not
                              * return on an idle TPACKET_V3 socket */
     volatile sig_atomic_t stop;
+    char *iface;            /* its name, for messages */
     const char *filter;
     struct filter_prog *progs;
     size_t nprogs;
@@ -833,6 +834,7 @@ static int live_open(struct sf_capture *cap,
         return SF_ERR_IO;
     }
     cap->live = p;
+    cap->iface = sf_xstrdup(cfg->iface);
     pcap_set_snaplen(p, cfg->snaplen > 0 ? cfg->snaplen : (int)MAX_CAPLEN);
     pcap_set_promisc(p, !cfg->no_promisc);
     /* a tenth of a second: timeouts fire without packets (DESIGN 6) */
@@ -900,8 +902,9 @@ static int live_next(struct sf_capture *cap, struct sf_frame *fr,
     if (rc == 0)
         return SF_CAPTURE_TICK;
     if (rc < 0) {
-        /* e.g. "The interface disappeared" / went down */
-        sf_errbuf_set(cap->errmsg, "%s", pcap_geterr(cap->live));
+        /* e.g. "The interface disappeared" (libpcap's words) */
+        sf_errbuf_set(cap->errmsg, "%s: %s", cap->iface,
+                      pcap_geterr(cap->live));
         cap->err = SF_ERR_IO;
         sf_errbuf_set(errbuf, "%s", cap->errmsg);
         return cap->err;
@@ -1166,6 +1169,7 @@ void sf_capture_close(struct sf_capture *cap)
     if (cap->live)
         pcap_close(cap->live);
     free(cap->livebuf);
+    free(cap->iface);
     for (size_t i = 0; i < cap->nsrc; i++)
         source_close(&cap->src[i]);
     for (size_t i = 0; i < cap->nprogs; i++)

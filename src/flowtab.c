@@ -381,6 +381,9 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
             long idx = sf_tracker_check_linger(f, ft->now, ft->cfg.linger_ns);
             if (idx >= 0)
                 rc = emit_anomaly(sink, f, &f->an[idx]);
+            idx = sf_tracker_check_syn(f, ft->now);
+            if (idx >= 0 && rc == 0)
+                rc = emit_anomaly(sink, f, &f->an[idx]);
         }
     }
     return rc;

@@ -680,11 +680,43 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
             on_fin(&c);
     }
     on_payload(&c);
+    /* a SYN sent again after the timeout: the anomaly is due now */
+    long late = sf_tracker_check_syn(f, ts_ns);
+    if (late >= 0)
+        note(&c, (size_t)late);
     if (ev->step == SF_STEP_NONE)
         ev->step = p->payload_len ? SF_STEP_DATA : SF_STEP_ACK;
     update_states(&c);
     for (uint8_t i = 0; i < c.n_new; i++)
         ev->anom[ev->nanom++] = &f->an[c.new_an[i]];
+}
+
+/* The flow's anomaly of `type`, or NULL. */
+static struct sf_anomaly *find_anomaly(struct sf_flow *f,
+                                       enum sf_anomaly_type type)
+{
+    for (size_t i = 0; i < f->n_an; i++)
+        if (f->an[i].type == type)
+            return &f->an[i];
+    return NULL;
+}
+
+static bool syn_unanswered(const struct sf_flow *f)
+{
+    return f->handshake == SF_HS_SYN_ONLY && f->close != SF_CLOSE_REFUSED &&
+           !f->ep[SF_CLIENT].rst && !f->ep[SF_SERVER].rst;
+}
+
+long sf_tracker_check_syn(struct sf_flow *f, uint64_t now_ns)
+{
+    if (!syn_unanswered(f) || now_ns < f->syn_ns ||
+        now_ns - f->syn_ns < SF_SYN_TIMEOUT_NS ||
+        find_anomaly(f, SF_AN_SYN_UNANSWERED))
+        return -1;
+    size_t idx = sf_tracker_add_anomaly(f, SF_AN_SYN_UNANSWERED, SF_CLIENT,
+                                        f->syn_ns,
+                                        f->ep[SF_CLIENT].syn_count, 0);
+    return idx < f->n_an ? (long)idx : -1;
 }
 
 long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_ns,
@@ -731,10 +763,15 @@ size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_ns,
     }
     if (f->close == SF_CLOSE_REFUSED)
         f->initiator = SF_NOSIDE;
-    if (f->handshake == SF_HS_SYN_ONLY && f->close != SF_CLOSE_REFUSED &&
-        !s->rst && !c->rst)
-        sf_tracker_add_anomaly(f, SF_AN_SYN_UNANSWERED, SF_CLIENT, f->syn_ns,
-                               c->syn_count, 0);
+    if (syn_unanswered(f)) {
+        /* reported by the timeout already: bring its count up to date */
+        struct sf_anomaly *a = find_anomaly(f, SF_AN_SYN_UNANSWERED);
+        if (a)
+            a->arg = c->syn_count;
+        else
+            sf_tracker_add_anomaly(f, SF_AN_SYN_UNANSWERED, SF_CLIENT,
+                                   f->syn_ns, c->syn_count, 0);
+    }
     if (f->handshake == SF_HS_SYN_SYNACK && !c->rst && !s->rst)
         sf_tracker_add_anomaly(f, SF_AN_SYNACK_UNACKED, SF_SERVER,
                                f->synack_ns, s->synack_count, 0);

@@ -132,6 +132,13 @@ check "-Z nobody: stops with 0" $?
 # errors
 ip netns exec $B "$synfin" -i nosuch0 2>"$tmp/e.err"
 check "no such interface: status 1, one line" "$([ $? = 1 ] && [ "$(wc -l <"$tmp/e.err")" = 1 ] && grep -q 'no such interface' "$tmp/e.err"; echo $?)"
+if command -v setpriv >/dev/null; then
+    ip netns exec $B setpriv --reuid=nobody --regid="$(id -g nobody)" \
+        --clear-groups "$synfin" -i vb 2>"$tmp/p.err"
+    check "no permission: status 1, the capability hint" "$([ $? = 1 ] && grep -q 'permission denied.*CAP_NET_RAW' "$tmp/p.err"; echo $?)" "$(cat "$tmp/p.err")"
+else
+    echo "SKIP: setpriv missing, permission error not tested"
+fi
 
 # bounded load: short connections for 5 s, counts live = offline
 ip netns exec $B "$synfin" -i vb --immediate-mode -q tcp port 6101 \
@@ -165,6 +172,17 @@ if [ "${drops:-1}" = 0 ]; then
 else
     check "load: drops reported" "$([ -n "$drops" ]; echo $?)"
 fi
+
+# the interface goes away during the capture: the report, then one error
+# line naming it, status 1
+ip link add vz netns $B type veth peer name vy netns $A
+ip -n $B link set vz up
+ip netns exec $B "$synfin" -i vz -q >"$tmp/gone.out" 2>"$tmp/gone.err" &
+gp=$!; pids+=($gp)
+sleep 1
+ip -n $B link del vz
+wait $gp; rg=$?
+check "interface gone: status 1, report kept, error names it" "$([ $rg = 1 ] && grep -q '^Flows: ' "$tmp/gone.out" && grep -q '^synfin: vz: ' "$tmp/gone.err"; echo $?)" "status $rg: $(tail -1 "$tmp/gone.err")"
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -837,6 +837,39 @@ static void test_syn_unanswered(void **state)
     assert_string_equal(sf_flow_conn_state(f), "S0");
 }
 
+/* While a capture runs, a SYN unanswered for SF_SYN_TIMEOUT_NS is
+ * reported once (on a tick, or by a later SYN); the end updates its count
+ * instead of adding a second one. A SYN-ACK in time means no anomaly. */
+static void test_syn_timeout(void **state)
+{
+    struct ctx *c = *state;
+    struct sf_flow *f = &c->f;
+
+    CL(S, CISN, 0, 0, 0);
+    assert_int_equal(sf_tracker_check_syn(f, NS(4999)), -1);
+    long idx = sf_tracker_check_syn(f, NS(5000));
+    assert_true(idx >= 0);
+    assert_int_equal(f->an[idx].type, SF_AN_SYN_UNANSWERED);
+    assert_int_equal(f->an[idx].arg, 1);
+    assert_int_equal(sf_tracker_check_syn(f, NS(6000)), -1);  /* once */
+    const struct sf_event *ev = CL(S, CISN, 0, 0, 7000);     /* again */
+    assert_true(ev->retransmit);
+    sf_tracker_finish(f, NS(8000), LINGER_NS, SF_END_INPUT);
+    assert_int_equal(n_an(f, SF_AN_SYN_UNANSWERED), 1);
+    assert_int_equal(an(f, SF_AN_SYN_UNANSWERED)->arg, 2);
+}
+
+static void test_syn_timeout_answered(void **state)
+{
+    struct ctx *c = *state;
+    struct sf_flow *f = &c->f;
+
+    CL(S, CISN, 0, 0, 0);
+    SV(S | A, SISN, CISN + 1, 0, 4000);
+    assert_int_equal(sf_tracker_check_syn(f, NS(9000)), -1);
+    assert_int_equal(n_an(f, SF_AN_SYN_UNANSWERED), 0);
+}
+
 static void test_synack_unacked(void **state)
 {
     struct ctx *c = *state;
@@ -1158,6 +1191,8 @@ int main(void)
         T(test_close_fin4_client),
         T(test_close_fin4_server),
         T(test_close_fin3_merged),
+        T(test_syn_timeout),
+        T(test_syn_timeout_answered),
         T(test_close_simultaneous),
         T(test_half_close),
         T(test_fin_retransmit),

@@ -42,6 +42,16 @@ size_t sf_tracker_add_anomaly(struct sf_flow *f, enum sf_anomaly_type type,
                               enum sf_side side, uint64_t ts_ns,
                               uint32_t arg, uint8_t extra);
 
+/* A SYN unanswered this long is reported while the capture runs (Zeek's
+ * tcp_attempt_delay is the same 5 s); at the end of a flow it is reported
+ * whatever its age. */
+#define SF_SYN_TIMEOUT_NS (5ull * 1000000000)
+
+/* syn_unanswered: when the client's SYN has had no SYN-ACK (nor RST) for
+ * SF_SYN_TIMEOUT_NS at packet time `now_ns`, records the anomaly (once
+ * per flow) and returns its index, else -1. */
+long sf_tracker_check_syn(struct sf_flow *f, uint64_t now_ns);
+
 /* close_wait_linger: when a side acknowledged the peer's FIN and has been
  * idle in CLOSE_WAIT for `linger_ns` at packet time `now_ns`, records the
  * anomaly (once per flow) and returns its index, else -1. */
