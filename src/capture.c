@@ -367,6 +367,7 @@ static int pcap_next_rec(struct source *s, char *errbuf)
         return SF_ERR_TRUNCATED;
     }
     s->records++;
+    s->cur.rec_caplen = caplen;
     /* libpcap reads the whole record but cuts caplen to the snaplen */
     if (caplen > s->snaplen)
         caplen = s->snaplen;
@@ -559,6 +560,7 @@ static int ng_packet(struct source *s, uint32_t type, size_t body,
         return SF_ERR_FORMAT;
     }
     s->records++;
+    s->cur.rec_caplen = caplen;
     if (caplen > ifc->snaplen)
         caplen = ifc->snaplen;
     s->cur.dlt = ifc->dlt;
@@ -919,6 +921,7 @@ static int live_next(struct sf_capture *cap, struct sf_frame *fr,
     fr->ts_sec = h->ts.tv_sec;
     fr->ts_nsec = (uint32_t)h->ts.tv_usec * (cap->live_nano ? 1u : 1000u);
     fr->caplen = caplen;
+    fr->rec_caplen = h->caplen;
     fr->wirelen = h->len;
     fr->data = cap->livebuf;
     fr->file = pcap_datalink_val_to_name(fr->dlt);

@@ -447,6 +447,68 @@ static uint64_t pkt_ns(const struct sf_pkt *p)
     return (uint64_t)p->ts_sec * 1000000000u + p->ts_nsec;
 }
 
+/* Odd but readable records: one warning line each kind, naming the file
+ * and packet (the documented exit status stays 0). */
+#define WARN_FILES 16
+struct warnings {
+    bool cut, invalid;
+    int dlt[8];                 /* link types already warned about */
+    size_t ndlt;
+    struct {
+        const char *file;       /* sf_frame.file: stable per input */
+        int64_t sec;
+        uint32_t nsec;
+        bool warned;
+    } last[WARN_FILES];
+    size_t nlast;
+};
+
+static void warn_frame(struct warnings *w, const struct sf_frame *fr,
+                       const struct sf_pkt *p)
+{
+    if (!w->cut && fr->rec_caplen > fr->caplen) {
+        w->cut = true;
+        fprintf(stderr, "synfin: %s: packet %" PRIu64 ": capture length %u "
+                "is above the file's snapshot length; cut to %u, as libpcap "
+                "does\n", fr->file, fr->number, fr->rec_caplen, fr->caplen);
+    }
+    if (!w->invalid && !sf_decode_header_ok(fr->caplen, fr->wirelen)) {
+        w->invalid = true;
+        fprintf(stderr, "synfin: %s: packet %" PRIu64 ": invalid record "
+                "header (caplen %u, length %u); skipped, as tcpdump does\n",
+                fr->file, fr->number, fr->caplen, fr->wirelen);
+    }
+    if (p->status == SF_DECODE_UNSUPPORTED && !sf_decode_dlt_supported(fr->dlt)) {
+        bool seen = false;
+        for (size_t i = 0; i < w->ndlt; i++)
+            seen |= w->dlt[i] == fr->dlt;
+        if (!seen && w->ndlt < 8) {
+            w->dlt[w->ndlt++] = fr->dlt;
+            fprintf(stderr, "synfin: %s: packet %" PRIu64 ": link type %d "
+                    "is not decoded; its packets are counted, not shown\n",
+                    fr->file, fr->number, fr->dlt);
+        }
+    }
+    size_t i = 0;
+    while (i < w->nlast && w->last[i].file != fr->file)
+        i++;
+    if (i == w->nlast) {
+        if (w->nlast == WARN_FILES)
+            return;
+        w->last[w->nlast++].file = fr->file;
+    } else if (!w->last[i].warned &&
+               (fr->ts_sec < w->last[i].sec ||
+                (fr->ts_sec == w->last[i].sec &&
+                 fr->ts_nsec < w->last[i].nsec))) {
+        w->last[i].warned = true;
+        fprintf(stderr, "synfin: %s: packet %" PRIu64 ": time stamp goes "
+                "back in the file; packets are taken in file order\n",
+                fr->file, fr->number);
+    }
+    w->last[i].sec = fr->ts_sec;
+    w->last[i].nsec = fr->ts_nsec;
+}
+
 /* A TCP line that is not part of a flow (not decoded far enough). */
 static int emit_unattached(struct sf_sink *sink, const struct sf_pkt *p)
 {
@@ -641,6 +703,8 @@ static int run(const struct options *o)
     pr.last = pr.start;
     struct sf_frame fr;
     struct sf_pkt pkt;
+    struct warnings warn;
+    memset(&warn, 0, sizeof(warn));
     int rc, out_rc = 0;
     for (;;) {
         rc = sf_capture_next(cap, &fr, errbuf);
@@ -664,6 +728,8 @@ static int run(const struct options *o)
             tot.tcp++;
         else
             count_reason(&reasons, &pkt);
+        if (!live)
+            warn_frame(&warn, &fr, &pkt);
         if (pkt_ns(&pkt) > last_ns)
             last_ns = pkt_ns(&pkt);
         if (st == SF_DECODE_OK && track)

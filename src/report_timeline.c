@@ -273,7 +273,7 @@ static int finish(void *ctx, const struct sf_totals *tot)
     struct sf_buf *b = &t->out;
     if (t->cfg.plain)
         return sf_buf_write(b, t->cfg.fd);
-    if (!t->cfg.summary_only && (t->nanoms || t->nrows))
+    if (!t->cfg.summary_only)       /* the packets end at a blank line */
         sf_buf_putc(b, '\n');
     if (t->nanoms) {
         sf_buf_printf(b, "Anomalies (%llu):\n", (unsigned long long)t->nanoms);

@@ -41,6 +41,8 @@ struct sf_frame {
     int64_t ts_sec;
     uint32_t ts_nsec;
     uint32_t caplen, wirelen;
+    uint32_t rec_caplen;        /* the record's own caplen, before libpcap's
+                                 * cut to the file's snaplen */
     const uint8_t *data;
     const char *file;           /* which input it came from */
     uint64_t number;            /* 1-based, over the merged stream */
