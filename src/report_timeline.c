@@ -11,6 +11,11 @@
 #include <string.h>
 
 #define FLUSH_AT (1u << 16)
+/* The flow table and the anomaly list are printed at the end, sorted, so
+ * they are kept until then: at most this many lines each (about 6 MB),
+ * so memory stays bounded by --max-flows and not by the capture's size.
+ * The totals count everything; --json lists every flow. */
+#define MAX_KEPT 50000
 
 #define C_RESET "\033[0m"
 #define C_STEP "\033[36m"       /* cyan */
@@ -34,7 +39,9 @@ struct sf_timeline {
     struct sf_buf anoms;        /* anomaly list, formatted */
     struct row *arows;          /* its lines */
     size_t caparows;
-    uint64_t nanoms;
+    uint64_t nanoms;            /* all of them */
+    size_t kept_anoms;          /* lines in arows */
+    uint64_t dropped_rows;      /* flows beyond MAX_KEPT */
     uint64_t close_counts[7];
     uint64_t anomaly_counts[SF_AN_COUNT];
     uint64_t shown_flows;
@@ -123,16 +130,19 @@ static void record_anomaly(struct sf_timeline *t, const struct sf_flow *f,
                            const struct sf_anomaly *a)
 {
     struct sf_buf *b = &t->anoms;
-    if (t->nanoms == t->caparows) {
+    t->nanoms++;
+    if (a->type < SF_AN_COUNT)
+        t->anomaly_counts[a->type]++;
+    if (t->kept_anoms == MAX_KEPT)
+        return;
+    if (t->kept_anoms == t->caparows) {
         t->caparows = t->caparows ? t->caparows * 2 : 64;
         t->arows = sf_xrealloc(t->arows, t->caparows * sizeof(*t->arows));
     }
-    struct row *r = &t->arows[t->nanoms++];
+    struct row *r = &t->arows[t->kept_anoms++];
     r->id = f->id;
     r->ts_ns = a->ts_ns;
     r->off = b->len;
-    if (a->type < SF_AN_COUNT)
-        t->anomaly_counts[a->type]++;
     sf_buf_puts(b, "  ");
     sf_tdfmt_format_time(t->cfg.fmt, a->ts_ns, b);
     sf_buf_printf(b, "[%u] %s: ", f->id, sf_anomaly_name(a->type));
@@ -199,6 +209,10 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
     if (t->cfg.plain || (t->cfg.anomalies_only && f->n_an == 0))
         return 0;
     t->shown_flows++;
+    if (t->nrows == MAX_KEPT) {
+        t->dropped_rows++;
+        return 0;
+    }
     if (t->nrows == t->caprows) {
         t->caprows = t->caprows ? t->caprows * 2 : 64;
         t->rows = sf_xrealloc(t->rows, t->caprows * sizeof(*t->rows));
@@ -277,8 +291,8 @@ static int finish(void *ctx, const struct sf_totals *tot)
         sf_buf_putc(b, '\n');
     if (t->nanoms) {
         sf_buf_printf(b, "Anomalies (%llu):\n", (unsigned long long)t->nanoms);
-        qsort(t->arows, t->nanoms, sizeof(*t->arows), anomaly_cmp);
-        for (size_t i = 0; i < t->nanoms; i++) {
+        qsort(t->arows, t->kept_anoms, sizeof(*t->arows), anomaly_cmp);
+        for (size_t i = 0; i < t->kept_anoms; i++) {
             sf_buf_add(b, t->anoms.data + t->arows[i].off, t->arows[i].len);
             if (b->len >= FLUSH_AT) {
                 int rc = sf_buf_write(b, t->cfg.fd);
@@ -286,6 +300,9 @@ static int finish(void *ctx, const struct sf_totals *tot)
                     return rc;
             }
         }
+        if (t->kept_anoms < t->nanoms)
+            sf_buf_printf(b, "  ... and %llu more (--json lists them all)\n",
+                          (unsigned long long)(t->nanoms - t->kept_anoms));
         sf_buf_putc(b, '\n');
     }
     qsort(t->rows, t->nrows, sizeof(*t->rows), row_cmp);
@@ -302,6 +319,10 @@ static int finish(void *ctx, const struct sf_totals *tot)
                 return rc;
         }
     }
+    if (t->dropped_rows)
+        sf_buf_printf(b, "  ... and %llu more flows, not kept for this table "
+                      "(--json lists them all)\n",
+                      (unsigned long long)t->dropped_rows);
     sf_buf_printf(b, "\nPackets: %llu read, %llu TCP, %llu not decoded",
                   (unsigned long long)tot->packets,
                   (unsigned long long)tot->tcp,
