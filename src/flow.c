@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "synfin/event.h"
+#include "synfin/tdfmt.h"
 
 static const char *const side_names[] = { "client", "server", "both", "none" };
 static const char *const state_names[] = {
@@ -97,44 +98,7 @@ const char *sf_flow_conn_state(const struct sf_flow *f)
 
 void sf_addr_format(int ipver, const uint8_t *a, struct sf_buf *out)
 {
-    if (ipver == 4) {
-        sf_buf_printf(out, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-        return;
-    }
-    /* RFC 5952 text, as tcpdump prints it */
-    unsigned w[8];
-    for (int i = 0; i < 8; i++)
-        w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-    int best = -1, best_len = 0;
-    for (int i = 0; i < 8;) {
-        int j = i;
-        while (j < 8 && w[j] == 0)
-            j++;
-        if (j - i > best_len) {
-            best = i;
-            best_len = j - i;
-        }
-        i = j > i ? j : i + 1;
-    }
-    if (best_len < 2)
-        best = -1;
-    for (int i = 0; i < 8; i++) {
-        if (best >= 0 && i >= best && i < best + best_len) {
-            if (i == best)
-                sf_buf_putc(out, ':');
-            continue;
-        }
-        if (i)
-            sf_buf_putc(out, ':');
-        if (i == 6 && best == 0 &&
-            (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
-            sf_buf_printf(out, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
-            return;
-        }
-        sf_buf_printf(out, "%x", w[i]);
-    }
-    if (best >= 0 && best + best_len == 8)
-        sf_buf_putc(out, ':');
+    sf_tdfmt_format_addr(ipver, a, out);    /* as tcpdump prints it */
 }
 
 void sf_endpoint_format(const struct sf_flow *f, enum sf_side side,

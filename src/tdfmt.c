@@ -464,6 +464,19 @@ static void put_ip(const struct sf_tdfmt *f, struct sf_buf *b, int ver,
     sf_buf_commit(b, n - 1);
 }
 
+void sf_tdfmt_format_addr(int ipver, const uint8_t *a, struct sf_buf *b)
+{
+    if (ipver == 6) {
+        put_ip6(b, a);
+        return;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            sf_buf_putc(b, '.');
+        sf_buf_putu(b, a[i]);
+    }
+}
+
 static void put_hex(struct sf_buf *b, const uint8_t *p, size_t n)
 {
     static const char digits[] = "0123456789abcdef";

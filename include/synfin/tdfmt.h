@@ -50,6 +50,9 @@ void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *pkt);
 void sf_tdfmt_format_ts(struct sf_tdfmt *f, const struct sf_pkt *pkt,
                         struct sf_buf *out);
 
+/* Appends an IPv4 (ipver 4) or IPv6 address as tcpdump prints it. */
+void sf_tdfmt_format_addr(int ipver, const uint8_t *addr, struct sf_buf *out);
+
 /* Appends a time that is not a packet's (an anomaly found by a timeout)
  * in the configured style, and a space; the -ttt/-ttttt styles print the
  * time since the first packet. Does not move the -ttt reference. */
