@@ -370,7 +370,8 @@ static enum sf_decode_status decode_ether(struct sf_cursor *c, uint32_t length,
         uint16_t tci = sf_cur_be16(c);
         if (p->nvlan < SF_MAX_VLAN)
             p->vlan_ids[p->nvlan] = tci & 0x0fff;
-        p->nvlan++;
+        if (p->nvlan < UINT8_MAX)
+            p->nvlan++;
         type = sf_cur_be16(c);
         length -= 4;
     }

@@ -305,7 +305,8 @@ static int finish(void *ctx, const struct sf_totals *tot)
                           (unsigned long long)(t->nanoms - t->kept_anoms));
         sf_buf_putc(b, '\n');
     }
-    qsort(t->rows, t->nrows, sizeof(*t->rows), row_cmp);
+    if (t->nrows)               /* qsort(NULL, 0, ...) is undefined */
+        qsort(t->rows, t->nrows, sizeof(*t->rows), row_cmp);
     sf_buf_printf(b, "Flows (%llu):\n", (unsigned long long)t->shown_flows);
     if (t->nrows)
         sf_buf_printf(b, "%5s  %-22s %-22s %-10s %-24s %11s %6s  %-6s %s\n",

@@ -42,6 +42,11 @@ check "-F" 0 $? "$(cmp -s "$tmp/f1" "$tmp/f2"; echo $?)"
 "$synfin" --plain -tt -r "$cap" -r "$cap" >"$tmp/twice" 2>/dev/null
 check "merge" 0 $? "$([ "$(wc -l <"$tmp/twice")" = $((2 * n)) ] && sort -s -n -k1,1 "$tmp/twice" | cmp -s - "$tmp/twice"; echo $?)"
 
+# nothing left after the filter: an empty table (regression: qsort on
+# NULL, caught by the libFuzzer pipeline target under UBSan)
+"$synfin" -r "$cap" udp >"$tmp/empty" 2>&1
+check "filter leaving no packet" 0 $? "$(grep -q '^Flows: 0' "$tmp/empty"; echo $?)"
+
 # errors: one line naming the file, status 1 (runtime) or 2 (usage)
 "$synfin" -r "$tmp/missing.pcap" >/dev/null 2>"$tmp/err"
 check "missing file" 1 $? "$(grep -q "^synfin: $tmp/missing.pcap: " "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ]; echo $?)"

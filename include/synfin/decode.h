@@ -97,7 +97,8 @@ struct sf_pkt {
     uint32_t sll2_ifindex;
     uint8_t sll_pkttype;
     uint8_t sll_nvlan;       /* SLL VLAN tags: "ethertype X, " each */
-    uint8_t nvlan;           /* VLAN tags (vlan_ids) */
+    uint8_t nvlan;           /* VLAN tags seen (saturates at 255); only the
+                              * first SF_MAX_VLAN are in vlan_ids */
 
     /* IP */
     uint8_t ipver;           /* 4 or 6 */
