@@ -252,8 +252,8 @@ static int parse_args(int argc, char **argv, struct options *o)
     int tcount = 0;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+r:F:c:Stn#hqi:Dps:B:Z:w:", longopts, NULL)) !=
-           -1) {
+    static const char shortopts[] = "+r:F:c:Stn#hqi:Dps:B:Z:w:";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
             o->files = sf_xrealloc(o->files,
@@ -451,7 +451,7 @@ static uint64_t pkt_ns(const struct sf_pkt *p)
  * and packet (the documented exit status stays 0). */
 #define WARN_FILES 16
 struct warnings {
-    bool cut, invalid;
+    bool cut, invalid, malformed;
     int dlt[8];                 /* link types already warned about */
     size_t ndlt;
     struct {
@@ -478,7 +478,15 @@ static void warn_frame(struct warnings *w, const struct sf_frame *fr,
                 "header (caplen %u, length %u); skipped, as tcpdump does\n",
                 fr->file, fr->number, fr->caplen, fr->wirelen);
     }
-    if (p->status == SF_DECODE_UNSUPPORTED && !sf_decode_dlt_supported(fr->dlt)) {
+    if (!w->malformed && p->status == SF_DECODE_MALFORMED &&
+        sf_decode_header_ok(fr->caplen, fr->wirelen)) {
+        w->malformed = true;
+        fprintf(stderr, "synfin: %s: packet %" PRIu64 ": malformed packet "
+                "(%s); shown and counted as not decoded\n", fr->file,
+                fr->number, p->why);
+    }
+    if (p->status == SF_DECODE_UNSUPPORTED &&
+        !sf_decode_dlt_supported(fr->dlt)) {
         bool seen = false;
         for (size_t i = 0; i < w->ndlt; i++)
             seen |= w->dlt[i] == fr->dlt;
