@@ -285,7 +285,7 @@ static int io_error(struct source *s, char *errbuf)
     return SF_ERR_IO;
 }
 
-static uint32_t get32(const struct source *s, const uint8_t *p)
+static inline uint32_t get32(const struct source *s, const uint8_t *p)
 {
     uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
                  (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -295,7 +295,7 @@ static uint32_t get32(const struct source *s, const uint8_t *p)
     return v;
 }
 
-static uint16_t get16(const struct source *s, const uint8_t *p)
+static inline uint16_t get16(const struct source *s, const uint8_t *p)
 {
     uint16_t v = (uint16_t)(p[0] | p[1] << 8);
     if (s->swapped)

@@ -16,7 +16,7 @@
 #include "synfin/tracker.h"
 
 #define CLOSE_HOLD_NS (2ull * 1000000000)  /* finished flows end when quiet */
-#define SWEEP_EVERY_NS 100000000u       /* timeouts checked every 0.1 s */
+#define SWEEP_EVERY_NS 250000000u       /* timeouts checked every 0.25 s */
 
 struct node {
     struct sf_flow flow;
@@ -81,17 +81,6 @@ static void key_of(const struct sf_pkt *p, struct key *k)
     }
 }
 
-static void key_of_flow(const struct sf_flow *f, struct key *k)
-{
-    struct sf_pkt p;
-    p.ipver = f->ipver;
-    memcpy(p.src, f->ep[0].addr, 16);
-    memcpy(p.dst, f->ep[1].addr, 16);
-    p.sport = f->ep[0].port;
-    p.dport = f->ep[1].port;
-    key_of(&p, k);
-}
-
 static uint64_t mix(uint64_t h)
 {
     h ^= h >> 33;
@@ -117,25 +106,32 @@ static uint64_t key_hash(const struct sf_flowtab *ft, const struct key *k)
     return h ? h : 1;
 }
 
-static bool flow_has_key(const struct sf_flow *f, const struct key *k)
+/* Is `p` a segment of flow `f`, in either direction? Compares the
+ * endpoints directly (no key is built per probe). */
+static bool flow_matches(const struct sf_flow *f, const struct sf_pkt *p)
 {
-    struct key fk;
-    if (f->ipver != k->ver)
+    if (f->ipver != p->ipver)
         return false;
-    key_of_flow(f, &fk);
-    return fk.pa == k->pa && fk.pb == k->pb &&
-           memcmp(fk.a, k->a, 16) == 0 && memcmp(fk.b, k->b, 16) == 0;
+    size_t alen = p->ipver == 6 ? 16 : 4;
+    const struct sf_endpoint *a = &f->ep[0], *b = &f->ep[1];
+    if (a->port == p->sport && b->port == p->dport &&
+        memcmp(a->addr, p->src, alen) == 0 &&
+        memcmp(b->addr, p->dst, alen) == 0)
+        return true;
+    return a->port == p->dport && b->port == p->sport &&
+           memcmp(a->addr, p->dst, alen) == 0 &&
+           memcmp(b->addr, p->src, alen) == 0;
 }
 
 /* ---- hash table (linear probing, backward-shift deletion) ---- */
 
 static size_t slot_find(const struct sf_flowtab *ft, uint64_t h,
-                        const struct key *k)
+                        const struct sf_pkt *p)
 {
     size_t mask = ft->cap - 1;
     size_t i = (size_t)h & mask;
     while (ft->slots[i]) {
-        if (ft->slots[i]->hash == h && flow_has_key(&ft->slots[i]->flow, k))
+        if (ft->slots[i]->hash == h && flow_matches(&ft->slots[i]->flow, p))
             return i;
         i = (i + 1) & mask;
     }
@@ -397,9 +393,7 @@ static struct node *new_flow(struct sf_flowtab *ft, const struct sf_pkt *p,
     sf_tracker_start(&n->flow, ft->next_id++, p);
     if ((ft->count + 1) * 4 > ft->cap * 3)
         slots_grow(ft);
-    struct key k;
-    key_of(p, &k);
-    ft->slots[slot_find(ft, h, &k)] = n;
+    ft->slots[slot_find(ft, h, p)] = n;
     n->seen_prev = ft->seen_tail;
     if (ft->seen_tail)
         ft->seen_tail->seen_next = n;
@@ -429,7 +423,7 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
     struct key k;
     key_of(p, &k);
     uint64_t h = key_hash(ft, &k);
-    size_t slot = slot_find(ft, h, &k);
+    size_t slot = slot_find(ft, h, p);
     struct node *n = ft->slots[slot];
     uint8_t reuse = 0;              /* 1: previous open, 2: in TIME-WAIT */
     uint64_t closed_ns = 0;
