@@ -307,7 +307,7 @@ void sf_flowtab_free(struct sf_flowtab *ft)
 }
 
 static int emit_anomaly(struct sf_sink *sink, const struct sf_flow *f,
-                        const struct sf_anomaly *a)
+                        const struct sf_anomaly *a, bool at_end)
 {
     if (!sink->on_event)
         return 0;
@@ -319,6 +319,7 @@ static int emit_anomaly(struct sf_sink *sink, const struct sf_flow *f,
     ev.side = a->side;
     ev.nanom = 1;
     ev.anom[0] = a;
+    ev.at_end = at_end;
     ev.flow = f;
     return sink->on_event(sink->ctx, &ev);
 }
@@ -332,7 +333,7 @@ static int end_flow(struct sf_flowtab *ft, struct node *n,
     int rc = 0;
     size_t first = sf_tracker_finish(f, ft->now, ft->cfg.linger_ns, why);
     for (size_t i = first; i < f->n_an && rc == 0; i++)
-        rc = emit_anomaly(sink, f, &f->an[i]);
+        rc = emit_anomaly(sink, f, &f->an[i], true);
     if (rc == 0 && sink->on_flow_end)
         rc = sink->on_flow_end(sink->ctx, f);
     if (f->complete)                    /* a side is in TIME-WAIT */
@@ -376,10 +377,10 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
         else {
             long idx = sf_tracker_check_linger(f, ft->now, ft->cfg.linger_ns);
             if (idx >= 0)
-                rc = emit_anomaly(sink, f, &f->an[idx]);
+                rc = emit_anomaly(sink, f, &f->an[idx], false);
             idx = sf_tracker_check_syn(f, ft->now);
             if (idx >= 0 && rc == 0)
-                rc = emit_anomaly(sink, f, &f->an[idx]);
+                rc = emit_anomaly(sink, f, &f->an[idx], false);
         }
     }
     return rc;

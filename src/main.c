@@ -8,13 +8,16 @@
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <langinfo.h>
 #include <limits.h>
+#include <locale.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,11 +27,12 @@
 #include "synfin/event.h"
 #include "synfin/flowtab.h"
 #include "synfin/report_json.h"
+#include "synfin/report_ladder.h"
 #include "synfin/report_timeline.h"
 #include "synfin/tdfmt.h"
 #include "synfin/util.h"
 
-enum mode { MODE_TIMELINE, MODE_PLAIN, MODE_SUMMARY, MODE_JSON };
+enum mode { MODE_TIMELINE, MODE_PLAIN, MODE_SUMMARY, MODE_JSON, MODE_LADDER };
 enum color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct options {
@@ -39,6 +43,8 @@ struct options {
     enum mode mode;
     bool anomalies_only;
     bool json_flows, json_events;
+    uint32_t ladder_id;         /* --ladder=ID; 0 = every flow */
+    bool ascii;                 /* --ascii */
     enum color color;
     int progress;               /* -1 never, 0 auto (terminal), 1 always */
     struct sf_tdfmt_config fmt;
@@ -96,6 +102,11 @@ static void usage(FILE *out)
 "                     object per connection), events (one per packet) or\n"
 "                     all; then a summary object\n"
 "  --anomalies        only packets and flows with anomalies\n"
+"  --ladder[=ID]      each flow (or flow ID) as a sequence diagram: arrows\n"
+"                     for handshake, close and RST segments, each side's\n"
+"                     state beside its line\n"
+"  --ascii            draw with ASCII, not Unicode (the default when the\n"
+"                     locale is not UTF-8)\n"
 "  --color=WHEN       colour annotations: auto (on a terminal), always,\n"
 "                     never\n"
 "  --progress, --no-progress\n"
@@ -218,6 +229,8 @@ enum {
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
     OPT_IMMEDIATE,
+    OPT_LADDER,
+    OPT_ASCII,
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -240,6 +253,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "snapshot-length", required_argument, NULL, 's' },
         { "buffer-size", required_argument, NULL, 'B' },
         { "immediate-mode", no_argument, NULL, OPT_IMMEDIATE },
+        { "ladder", optional_argument, NULL, OPT_LADDER },
+        { "ascii", no_argument, NULL, OPT_ASCII },
         { "absolute-tcp-sequence-numbers", no_argument, NULL, 'S' },
         { "nano", no_argument, NULL, OPT_NANO },
         { "time-stamp-precision", required_argument, NULL, OPT_TSPREC },
@@ -342,6 +357,18 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         case OPT_IMMEDIATE:
             o->immediate = true;
+            break;
+        case OPT_LADDER: {
+            uint64_t id = 0;
+            if (optarg && (!parse_u64(optarg, &id) || id == 0 ||
+                           id > UINT32_MAX))
+                return usage_error("--ladder=%s: not a flow id", optarg);
+            o->mode = MODE_LADDER;
+            o->ladder_id = (uint32_t)id;
+            break;
+        }
+        case OPT_ASCII:
+            o->ascii = true;
             break;
         case 'Z':
             o->user = optarg;
@@ -609,6 +636,27 @@ static bool drop_privileges(const char *user, char *errbuf)
     return true;
 }
 
+/* The output width: COLUMNS, else the terminal's, else 80. */
+static unsigned columns(void)
+{
+    const char *env = getenv("COLUMNS");
+    uint64_t n;
+    if (env && parse_u64(env, &n) && n > 0 && n < 10000)
+        return (unsigned)n;
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+        ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+static bool utf8_locale(void)
+{
+    setlocale(LC_CTYPE, "");
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
 static uint64_t wall_ns(void)
 {
     struct timespec ts;
@@ -675,9 +723,18 @@ static int run(const struct options *o)
     struct sf_tdfmt *fmt = sf_tdfmt_new(&o->fmt, NULL);
     struct sf_timeline *tl = NULL;
     struct sf_json *js = NULL;
+    struct sf_ladder *ld = NULL;
     struct sf_sink sink;
     bool track = o->mode != MODE_PLAIN;
-    if (o->mode == MODE_JSON) {
+    if (o->mode == MODE_LADDER) {
+        struct sf_ladder_config lc = { .fd = STDOUT_FILENO,
+                                       .only = o->ladder_id,
+                                       .ascii = o->ascii || !utf8_locale(),
+                                       .color = use_color(o->color),
+                                       .width = columns() };
+        ld = sf_ladder_new(&lc, NULL);
+        sink = sf_ladder_sink(ld);
+    } else if (o->mode == MODE_JSON) {
         /* live: each object at once, so `| jq` shows it as it happens */
         struct sf_json_config jc = { .fd = STDOUT_FILENO,
                                      .line_buffered = live,
@@ -811,6 +868,7 @@ static int run(const struct options *o)
     sf_flowtab_free(ft);
     sf_timeline_free(tl);
     sf_json_free(js);
+    sf_ladder_free(ld);
     sf_tdfmt_free(fmt);
     sf_capture_close(cap);
     return status;

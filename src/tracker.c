@@ -750,6 +750,7 @@ size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_ns,
     size_t first = f->n_an;
     struct sf_endpoint *c = &f->ep[SF_CLIENT], *s = &f->ep[SF_SERVER];
     f->end_reason = (uint8_t)why;
+    f->end_ns = now_ns > f->last_ns ? now_ns : f->last_ns;
 
     if (f->close != SF_CLOSE_RST && f->close != SF_CLOSE_REFUSED) {
         if (c->fin && s->fin)

@@ -14,6 +14,8 @@ plain) flags=--plain ;;
 timeline) flags=--color=never ;;
 summary) flags=-q ;;
 json) flags=--json ;;
+ladder) flags=--ladder; export LANG=C.UTF-8 LC_ALL=C.UTF-8 COLUMNS=80 ;;
+ladder-ascii) flags="--ladder --ascii"; export COLUMNS=80 ;;
 *) echo "golden.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
 if [ "${SYNFIN_UPDATE_GOLDEN:-0}" = 1 ]; then

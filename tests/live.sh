@@ -63,6 +63,9 @@ sfj=$!; pids+=($sfj)
 ip netns exec $B "$synfin" -i vb --immediate-mode --linger 1 --color=never \
     tcp >"$tmp/live.txt" 2>"$tmp/live-txt.err" &
 sft=$!; pids+=($sft)
+ip netns exec $B "$synfin" -i vb --ladder --ascii tcp >"$tmp/live.ladder" \
+    2>/dev/null &
+sfl=$!; pids+=($sfl)
 ip netns exec $B tcpdump -U --immediate-mode -i vb -w "$tmp/ref.pcap" tcp \
     2>"$tmp/tcpdump.err" &
 tdp=$!; pids+=($tdp)
@@ -85,9 +88,11 @@ check "close_wait_linger reported before the stop (json and text)" $found
 wait %cl 2>/dev/null
 sleep 3.5                                  # the CLOSE_WAIT ends with a FIN
 
-kill -INT $sfj $sft
+kill -INT $sfj $sft $sfl
 wait $sfj; rj=$?
 wait $sft; rt=$?
+wait $sfl; rl=$?
+check "--ladder at exit: every flow drawn" "$([ $rl = 0 ] && [ "$(grep -c '^\[[0-9]*\] client' "$tmp/live.ladder")" = 5 ] && grep -q 'RST' "$tmp/live.ladder"; echo $?)" "status $rl, $(grep -c '^\[' "$tmp/live.ladder") diagrams"
 kill -TERM $tdp; wait $tdp
 check "SIGINT: exit 0 (json)" $([ $rj = 0 ]; echo $?) "status $rj"
 check "SIGINT: exit 0 (text)" $([ $rt = 0 ]; echo $?) "status $rt"

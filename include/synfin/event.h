@@ -53,6 +53,8 @@ struct sf_event {
     uint8_t step;                   /* enum sf_step */
     bool retransmit;                /* the step's segment sent again */
     bool half_close_data;           /* also data after the peer's FIN */
+    bool at_end;                    /* SF_EV_ANOMALY: found as the flow
+                                     * ended, not by a timeout */
     uint8_t nstates;
     struct sf_state_change states[SF_EV_MAX_STATES];
     uint8_t nanom;

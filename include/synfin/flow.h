@@ -161,6 +161,8 @@ struct sf_flow {
     uint64_t first_ns, last_ns;
     uint64_t syn_ns, synack_ns, ack_ns;  /* 0 = not seen */
     uint64_t done_ns;       /* when it became finished */
+    uint64_t end_ns;        /* packet time when the flow ended (at the
+                             * end of input: the capture's last time) */
     struct sf_endpoint ep[2];            /* [SF_CLIENT], [SF_SERVER] */
     struct sf_anomaly *an;  /* owned */
     uint16_t n_an, cap_an;

@@ -1,0 +1,546 @@
+/* report_ladder: reporter for --ladder. Input: packet and anomaly events
+ * and finished flows; output: one sequence diagram per flow, in flow id
+ * order, after the input ends (live: at exit). Rows are kept per flow
+ * while it lives (handshake, close and RST segments, state changes,
+ * anomalies; runs of plain data collapsed into one row), drawn when the
+ * flow ends, and printed sorted at the end. Unicode box drawing or ASCII,
+ * fitted to the width given (at least 72 columns). */
+
+#include "synfin/report_ladder.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROWS 400            /* rows drawn per flow; the rest counted */
+#define MAX_FLOWS 10000         /* diagrams kept for the end */
+#define STATE_W 12              /* a state name column */
+#define TIME_W 12               /* "   12.345678 " */
+
+#define C_RESET "\033[0m"
+#define C_STATE "\033[33m"
+#define C_ANOM "\033[1;31m"
+
+enum row_kind { ROW_SEG, ROW_DATA, ROW_NOTE };
+
+struct lrow {
+    uint64_t t_ns;              /* since the flow's first packet */
+    uint8_t kind;               /* enum row_kind */
+    bool at_end;                /* ROW_NOTE found when the flow ended */
+    uint8_t dir;                /* SF_CLIENT: client to server */
+    int8_t state[2];            /* new state per side, or -1 */
+    char text[48];              /* "SYN-ACK seq 0 ack 1" */
+    uint32_t segs[2];           /* ROW_DATA: segments per direction */
+    uint64_t bytes;             /* ROW_DATA: payload bytes */
+    uint8_t nan;
+    struct sf_anomaly an[2];    /* copies: the flow's array may move */
+};
+
+struct lflow {
+    struct lrow *rows;
+    size_t n, cap;
+    uint64_t dropped;           /* rows beyond MAX_ROWS */
+    struct lrow run;            /* data run being collected */
+    bool in_run;
+    bool have_base[2];
+    uint32_t base[2];           /* first sequence number per side */
+    uint64_t since[2];          /* when each side's state last changed */
+};
+
+struct drawn {
+    uint32_t id;
+    size_t off, len;
+};
+
+struct glyphs {
+    const char *line, *head_r, *head_l, *bar, *both, *to, *from, *arrow;
+};
+
+static const struct glyphs unicode = { "\xe2\x94\x80", "\xe2\x96\xb6",
+                                       "\xe2\x97\x80", "\xe2\x94\x82",
+                                       "\xe2\x87\x84", "\xe2\x86\x92",
+                                       "\xe2\x86\x90", "\xe2\x86\x92" };
+static const struct glyphs ascii = { "-", ">", "<", "|", "<>", "->", "<-",
+                                     "->" };
+
+struct sf_ladder {
+    struct sf_ladder_config cfg;
+    const struct glyphs *g;
+    struct lflow **flows;       /* by id - 1 */
+    size_t nflows;
+    struct sf_buf text;         /* drawn diagrams */
+    struct drawn *drawn;
+    size_t ndrawn, capdrawn;
+    uint64_t not_kept;
+};
+
+struct sf_ladder *sf_ladder_new(const struct sf_ladder_config *cfg,
+                                char *errbuf)
+{
+    (void)errbuf;
+    struct sf_ladder *l = sf_xcalloc(1, sizeof(*l));
+    l->cfg = *cfg;
+    if (l->cfg.width < 72)
+        l->cfg.width = 72;
+    l->g = cfg->ascii ? &ascii : &unicode;
+    sf_buf_init(&l->text);
+    return l;
+}
+
+static void lflow_free(struct lflow *lf)
+{
+    if (lf) {
+        free(lf->rows);
+        free(lf);
+    }
+}
+
+void sf_ladder_free(struct sf_ladder *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->nflows; i++)
+        lflow_free(l->flows[i]);
+    free(l->flows);
+    free(l->drawn);
+    sf_buf_fini(&l->text);
+    free(l);
+}
+
+static struct lflow *flow_of(struct sf_ladder *l, uint32_t id)
+{
+    if (id == 0 || (l->cfg.only && id != l->cfg.only))
+        return NULL;
+    if (id > l->nflows) {
+        size_t n = l->nflows ? l->nflows : 64;
+        while (n < id)
+            n *= 2;
+        l->flows = sf_xrealloc(l->flows, n * sizeof(*l->flows));
+        memset(l->flows + l->nflows, 0,
+               (n - l->nflows) * sizeof(*l->flows));
+        l->nflows = n;
+    }
+    if (!l->flows[id - 1])
+        l->flows[id - 1] = sf_xcalloc(1, sizeof(struct lflow));
+    return l->flows[id - 1];
+}
+
+static void add_row(struct lflow *lf, const struct lrow *r)
+{
+    if (lf->n == MAX_ROWS) {
+        lf->dropped++;
+        return;
+    }
+    if (lf->n == lf->cap) {
+        lf->cap = lf->cap ? lf->cap * 2 : 16;
+        lf->rows = sf_xrealloc(lf->rows, lf->cap * sizeof(*lf->rows));
+    }
+    lf->rows[lf->n++] = *r;
+}
+
+static void end_run(struct lflow *lf)
+{
+    if (lf->in_run)
+        add_row(lf, &lf->run);
+    lf->in_run = false;
+}
+
+static uint32_t rel(const struct lflow *lf, int side, uint32_t v)
+{
+    return lf->have_base[side] ? v - lf->base[side] : v;
+}
+
+static void on_packet(struct lflow *lf, const struct sf_event *ev)
+{
+    const struct sf_pkt *p = ev->pkt;
+    const struct sf_flow *f = ev->flow;
+    int side = ev->side, peer = !side;
+    uint64_t t = ev->ts_ns > f->first_ns ? ev->ts_ns - f->first_ns : 0;
+    /* relative numbers from each side's ISN (or first sequence seen) */
+    for (int s = 0; s < 2; s++) {
+        if (f->ep[s].syn && !lf->have_base[s]) {
+            lf->base[s] = f->ep[s].iss;
+            lf->have_base[s] = true;
+        }
+    }
+    if (!lf->have_base[side]) {
+        lf->base[side] = p->seq;
+        lf->have_base[side] = true;
+    }
+    if (!lf->have_base[peer] && (p->flags & SF_TH_ACK)) {
+        lf->base[peer] = p->ack - 1;    /* mid-stream: as tcpdump, from 1 */
+        lf->have_base[peer] = true;
+    }
+    bool step = ev->step != SF_STEP_NONE && ev->step != SF_STEP_DATA &&
+                ev->step != SF_STEP_ACK &&
+                ev->step != SF_STEP_HALF_CLOSE_DATA;
+    if (!step && ev->nstates == 0 && ev->nanom == 0) {
+        if (!lf->in_run) {
+            memset(&lf->run, 0, sizeof(lf->run));
+            lf->run.kind = ROW_DATA;
+            lf->run.t_ns = t;
+            lf->run.state[0] = lf->run.state[1] = -1;
+            lf->in_run = true;
+        }
+        lf->run.segs[side]++;
+        lf->run.bytes += p->payload_len;
+        return;
+    }
+    end_run(lf);
+    struct lrow r;
+    memset(&r, 0, sizeof(r));
+    r.kind = ROW_SEG;
+    r.t_ns = t;
+    r.dir = (uint8_t)side;
+    r.state[0] = r.state[1] = -1;
+    uint8_t fl = p->flags;
+    const char *name = (fl & SF_TH_RST)               ? "RST"
+                       : (fl & SF_TH_SYN) && (fl & SF_TH_ACK) ? "SYN-ACK"
+                       : (fl & SF_TH_SYN)              ? "SYN"
+                       : (fl & SF_TH_FIN)              ? "FIN"
+                       : p->payload_len                ? "data"
+                                                       : "ACK";
+    size_t n = (size_t)snprintf(r.text, sizeof(r.text), "%s", name);
+    if ((fl & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) || p->payload_len)
+        n += (size_t)snprintf(r.text + n, sizeof(r.text) - n, " seq %" PRIu32,
+                              rel(lf, side, p->seq));
+    if ((fl & SF_TH_ACK) && n < sizeof(r.text))
+        n += (size_t)snprintf(r.text + n, sizeof(r.text) - n, " ack %" PRIu32,
+                              rel(lf, peer, p->ack));
+    if (p->payload_len && n < sizeof(r.text))
+        n += (size_t)snprintf(r.text + n, sizeof(r.text) - n, " len %" PRIu32,
+                              p->payload_len);
+    if (ev->retransmit && n < sizeof(r.text))
+        snprintf(r.text + n, sizeof(r.text) - n, " again");
+    for (uint8_t i = 0; i < ev->nstates; i++) {
+        r.state[ev->states[i].side] = (int8_t)ev->states[i].to;
+        lf->since[ev->states[i].side] = t;
+    }
+    for (uint8_t i = 0; i < ev->nanom && r.nan < 2; i++)
+        r.an[r.nan++] = *ev->anom[i];
+    add_row(lf, &r);
+}
+
+static int on_event(void *ctx, const struct sf_event *ev)
+{
+    struct sf_ladder *l = ctx;
+    struct lflow *lf = flow_of(l, ev->flow_id);
+    if (!lf)
+        return 0;
+    if (ev->kind == SF_EV_PACKET) {
+        on_packet(lf, ev);
+    } else if (ev->kind == SF_EV_ANOMALY) {
+        end_run(lf);
+        struct lrow r;
+        memset(&r, 0, sizeof(r));
+        r.kind = ROW_NOTE;
+        r.at_end = ev->at_end;
+        r.t_ns = ev->ts_ns > ev->flow->first_ns
+                     ? ev->ts_ns - ev->flow->first_ns
+                     : 0;
+        r.state[0] = r.state[1] = -1;
+        r.an[0] = *ev->anom[0];
+        r.nan = 1;
+        add_row(lf, &r);
+    }
+    return 0;
+}
+
+/* ---- drawing ---- */
+
+static void put_rep(struct sf_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sf_buf_puts(b, s);
+}
+
+/* Appends `text` (plain ASCII) wrapped at spaces to `width` columns:
+ * the first line continues what is already there (`col` columns used),
+ * the others start with `indent` spaces. Ends with a newline. */
+static void put_wrapped(struct sf_buf *b, const char *text, size_t col,
+                        size_t indent, size_t width)
+{
+    const char *p = text;
+    while (*p) {
+        const char *sp = strchr(p, ' ');
+        size_t word = sp ? (size_t)(sp - p) : strlen(p);
+        if (col > indent && col + 1 + word > width) {
+            sf_buf_putc(b, '\n');
+            put_rep(b, " ", indent);
+            col = indent;
+        } else if (p != text) {
+            sf_buf_putc(b, ' ');
+            col++;
+        }
+        sf_buf_add(b, p, word);
+        col += word;
+        p += word;
+        while (*p == ' ')
+            p++;
+    }
+    sf_buf_putc(b, '\n');
+}
+
+static void put_time(struct sf_buf *b, uint64_t t)
+{
+    sf_buf_printf(b, "%4" PRIu64 ".%06" PRIu64 " ", t / 1000000000,
+                  t % 1000000000 / 1000);
+}
+
+static void put_state(struct sf_ladder *l, struct sf_buf *b, int state,
+                      bool right)
+{
+    const char *name = state >= 0 ? sf_state_name((enum sf_tcp_state)state)
+                                  : "";
+    size_t n = strlen(name);
+    if (n > STATE_W)
+        n = STATE_W;
+    if (!right)
+        put_rep(b, " ", STATE_W - n);
+    if (n && l->cfg.color)
+        sf_buf_puts(b, C_STATE);
+    sf_buf_add(b, name, n);
+    if (n && l->cfg.color)
+        sf_buf_puts(b, C_RESET);
+    if (right)
+        put_rep(b, " ", STATE_W - n);
+}
+
+/* The lane between the two lines: `inner` columns. */
+static void put_lane(struct sf_ladder *l, struct sf_buf *b,
+                     const struct lrow *r, size_t inner)
+{
+    const struct glyphs *g = l->g;
+    char text[96];
+    size_t tl;
+    if (r->kind == ROW_DATA) {
+        /* the longest form that fits: arrows are one column in Unicode,
+         * so columns are counted, not bytes */
+        uint32_t segs = r->segs[SF_CLIENT] + r->segs[SF_SERVER];
+        size_t arrows = l->cfg.ascii ? 0 : 4;     /* 2 x (3 bytes - 1) */
+        tl = (size_t)snprintf(text, sizeof(text),
+                              "%" PRIu32 " segment%s (%" PRIu32 " %s, %" PRIu32
+                              " %s), %" PRIu64 " bytes", segs,
+                              segs == 1 ? "" : "s",
+                              r->segs[SF_CLIENT], l->g->to,
+                              r->segs[SF_SERVER], l->g->from, r->bytes);
+        if (tl - arrows + 4 > inner) {
+            arrows = 0;
+            tl = (size_t)snprintf(text, sizeof(text),
+                                  "%" PRIu32 " segment%s, %" PRIu64 " bytes",
+                                  segs, segs == 1 ? "" : "s", r->bytes);
+            if (tl + 4 > inner)
+                tl = (size_t)snprintf(text, sizeof(text), "%" PRIu32 " segs",
+                                      segs);
+            if (tl + 4 > inner)
+                tl = inner > 4 ? inner - 4 : 0;
+        }
+        size_t cols = tl - arrows;
+        size_t both = l->cfg.ascii ? 2 : 1;
+        size_t pad = inner > cols + both + 2 ? (inner - cols - both - 2) / 2
+                                             : 0;
+        put_rep(b, " ", pad);
+        sf_buf_puts(b, g->both);
+        sf_buf_putc(b, ' ');
+        sf_buf_add(b, text, tl);
+        sf_buf_putc(b, ' ');
+        size_t used = pad + both + 2 + cols;
+        put_rep(b, " ", inner > used ? inner - used : 0);
+        return;
+    }
+    if (r->kind == ROW_NOTE) {
+        put_rep(b, " ", inner);
+        return;
+    }
+    tl = strlen(r->text);
+    if (tl + 6 > inner)
+        tl = inner > 6 ? inner - 6 : 0;
+    size_t fill = inner - tl - 4;       /* head, 2 spaces, 1 lead line */
+    if (r->dir == SF_CLIENT) {
+        sf_buf_puts(b, g->line);
+        sf_buf_putc(b, ' ');
+        sf_buf_add(b, r->text, tl);
+        sf_buf_putc(b, ' ');
+        put_rep(b, g->line, fill);
+        sf_buf_puts(b, g->head_r);
+    } else {
+        sf_buf_puts(b, g->head_l);
+        put_rep(b, g->line, fill);
+        sf_buf_putc(b, ' ');
+        sf_buf_add(b, r->text, tl);
+        sf_buf_putc(b, ' ');
+        sf_buf_puts(b, g->line);
+    }
+}
+
+/* "! type: detail", under the row it belongs to, wrapped to the width. */
+static void put_anomaly(struct sf_ladder *l, const struct sf_flow *f,
+                        const struct sf_anomaly *a, struct sf_buf *scratch,
+                        struct sf_buf *b)
+{
+    /* the flow's own record: counts (retransmissions...) are final now */
+    for (size_t i = 0; i < f->n_an; i++) {
+        if (f->an[i].type == a->type && f->an[i].side == a->side &&
+            f->an[i].ts_ns == a->ts_ns) {
+            a = &f->an[i];
+            break;
+        }
+    }
+    const char *name = sf_anomaly_name((enum sf_anomaly_type)a->type);
+    put_rep(b, " ", TIME_W);
+    if (l->cfg.color)
+        sf_buf_printf(b, "%s! %s%s:", C_ANOM, name, C_RESET);
+    else
+        sf_buf_printf(b, "! %s:", name);
+    sf_buf_reset(scratch);
+    sf_anomaly_format(f, a, scratch);
+    sf_buf_putc(b, ' ');
+    put_wrapped(b, scratch->data, TIME_W + strlen(name) + 4, TIME_W + 2,
+                l->cfg.width);
+}
+
+static void draw(struct sf_ladder *l, const struct sf_flow *f,
+                 struct lflow *lf, struct sf_buf *b)
+{
+    size_t inner = l->cfg.width - TIME_W - 2 * STATE_W - 4;
+    struct sf_buf cell;
+    sf_buf_init(&cell);
+    /* header: the two endpoints, on two lines when one is too narrow */
+    sf_buf_printf(&cell, "[%u] client ", f->id);
+    sf_endpoint_format(f, SF_CLIENT, &cell);
+    size_t client_len = cell.len;
+    sf_buf_printf(&cell, " %s server ", l->g->arrow);
+    sf_endpoint_format(f, SF_SERVER, &cell);
+    if (cell.len - (l->cfg.ascii ? 0 : 2) <= l->cfg.width) {
+        sf_buf_add(b, cell.data, cell.len);
+    } else {
+        sf_buf_add(b, cell.data, client_len);
+        sf_buf_puts(b, "\n    server ");
+        sf_endpoint_format(f, SF_SERVER, b);
+    }
+    sf_buf_printf(b, "\n    handshake %s, close %s",
+                  sf_handshake_name(f->handshake), sf_close_name(f->close));
+    if (f->initiator != SF_NOSIDE)
+        sf_buf_printf(b, " by %s", sf_side_name(f->initiator));
+    else if (f->rst_by != SF_NOSIDE)
+        sf_buf_printf(b, " by %s", sf_side_name(f->rst_by));
+    sf_buf_putc(b, '\n');
+    put_rep(b, " ", TIME_W);
+    sf_buf_printf(b, "%*s ", STATE_W, "client");
+    put_rep(b, " ", inner + 2);
+    sf_buf_puts(b, " server\n");
+    for (size_t i = 0; i < lf->n; i++) {
+        const struct lrow *r = &lf->rows[i];
+        if (r->at_end)
+            continue;               /* drawn after the end row */
+        put_time(b, r->t_ns);
+        put_state(l, b, r->state[SF_CLIENT], false);
+        sf_buf_putc(b, ' ');
+        sf_buf_puts(b, l->g->bar);
+        put_lane(l, b, r, inner);
+        sf_buf_puts(b, l->g->bar);
+        sf_buf_putc(b, ' ');
+        put_state(l, b, r->state[SF_SERVER], true);
+        while (b->len && b->data[b->len - 1] == ' ')
+            b->len--;                   /* no trailing blanks */
+        b->data[b->len] = '\0';
+        sf_buf_putc(b, '\n');
+        for (uint8_t k = 0; k < r->nan; k++)
+            put_anomaly(l, f, &r->an[k], &cell, b);
+    }
+    if (lf->dropped)
+        sf_buf_printf(b, "%*s... %" PRIu64 " more rows\n", TIME_W, "",
+                      lf->dropped);
+    /* states still held at the end, with how long */
+    uint64_t end = f->end_ns > f->first_ns ? f->end_ns - f->first_ns : 0;
+    bool any = false;
+    for (int s = 0; s < 2; s++)
+        any |= f->ep[s].state != SF_TCP_CLOSED;
+    if (any) {
+        put_time(b, end);
+        sf_buf_reset(&cell);
+        sf_buf_puts(&cell, "end:");
+        for (int s = 0; s < 2; s++) {
+            if (f->ep[s].state == SF_TCP_CLOSED)
+                continue;
+            uint64_t d = end > lf->since[s] ? end - lf->since[s] : 0;
+            if (cell.len > 4)
+                sf_buf_putc(&cell, ',');
+            sf_buf_printf(&cell, " %s %s for %" PRIu64 ".%03" PRIu64 " s",
+                          sf_side_name((enum sf_side)s),
+                          sf_state_name((enum sf_tcp_state)f->ep[s].state),
+                          d / 1000000000, d % 1000000000 / 1000000);
+        }
+        put_wrapped(b, cell.data, TIME_W, TIME_W + 5, l->cfg.width);
+    }
+    /* what only the end could tell: syn_unanswered, synack_unacked... */
+    for (size_t i = 0; i < lf->n; i++)
+        if (lf->rows[i].at_end)
+            put_anomaly(l, f, &lf->rows[i].an[0], &cell, b);
+    sf_buf_putc(b, '\n');
+    sf_buf_fini(&cell);
+}
+
+static int on_flow_end(void *ctx, const struct sf_flow *f)
+{
+    struct sf_ladder *l = ctx;
+    if (f->id == 0 || f->id > l->nflows || !l->flows[f->id - 1])
+        return 0;
+    struct lflow *lf = l->flows[f->id - 1];
+    l->flows[f->id - 1] = NULL;
+    end_run(lf);
+    if (l->ndrawn == MAX_FLOWS) {
+        l->not_kept++;
+    } else {
+        if (l->ndrawn == l->capdrawn) {
+            l->capdrawn = l->capdrawn ? l->capdrawn * 2 : 64;
+            l->drawn = sf_xrealloc(l->drawn, l->capdrawn * sizeof(*l->drawn));
+        }
+        struct drawn *d = &l->drawn[l->ndrawn++];
+        d->id = f->id;
+        d->off = l->text.len;
+        draw(l, f, lf, &l->text);
+        d->len = l->text.len - d->off;
+    }
+    lflow_free(lf);
+    return 0;
+}
+
+static int drawn_cmp(const void *a, const void *b)
+{
+    const struct drawn *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int finish(void *ctx, const struct sf_totals *t)
+{
+    struct sf_ladder *l = ctx;
+    (void)t;
+    struct sf_buf out;
+    sf_buf_init(&out);
+    if (l->ndrawn)
+        qsort(l->drawn, l->ndrawn, sizeof(*l->drawn), drawn_cmp);
+    int rc = 0;
+    for (size_t i = 0; i < l->ndrawn && rc == 0; i++) {
+        sf_buf_add(&out, l->text.data + l->drawn[i].off, l->drawn[i].len);
+        if (out.len >= (1u << 16))
+            rc = sf_buf_write(&out, l->cfg.fd);
+    }
+    if (l->not_kept)
+        sf_buf_printf(&out, "... and %" PRIu64 " more flows (use --ladder=ID "
+                      "for one of them)\n", l->not_kept);
+    if (l->cfg.only && l->ndrawn == 0)
+        sf_buf_printf(&out, "no flow %u\n", l->cfg.only);
+    if (rc == 0)
+        rc = sf_buf_write(&out, l->cfg.fd);
+    sf_buf_fini(&out);
+    return rc;
+}
+
+struct sf_sink sf_ladder_sink(struct sf_ladder *l)
+{
+    struct sf_sink s = { .ctx = l, .on_event = on_event,
+                         .on_flow_end = on_flow_end, .finish = finish };
+    return s;
+}
