@@ -5,6 +5,7 @@
  * errors. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -44,6 +45,8 @@ struct options {
     bool anomalies_only;
     bool json_flows, json_events;
     uint32_t ladder_id;         /* --ladder=ID; 0 = every flow */
+    bool ladder_text;           /* --ladder given */
+    const char *ladder_svg;     /* --ladder-svg FILE */
     bool ascii;                 /* --ascii */
     enum color color;
     int progress;               /* -1 never, 0 auto (terminal), 1 always */
@@ -105,6 +108,7 @@ static void usage(FILE *out)
 "  --ladder[=ID]      each flow (or flow ID) as a sequence diagram: arrows\n"
 "                     for handshake, close and RST segments, each side's\n"
 "                     state beside its line\n"
+"  --ladder-svg FILE  the same diagrams as one SVG document in FILE\n"
 "  --ascii            draw with ASCII, not Unicode (the default when the\n"
 "                     locale is not UTF-8)\n"
 "  --color=WHEN       colour annotations: auto (on a terminal), always,\n"
@@ -230,6 +234,7 @@ enum {
     OPT_NO_PROGRESS,
     OPT_IMMEDIATE,
     OPT_LADDER,
+    OPT_LADDER_SVG,
     OPT_ASCII,
 };
 
@@ -254,6 +259,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "buffer-size", required_argument, NULL, 'B' },
         { "immediate-mode", no_argument, NULL, OPT_IMMEDIATE },
         { "ladder", optional_argument, NULL, OPT_LADDER },
+        { "ladder-svg", required_argument, NULL, OPT_LADDER_SVG },
         { "ascii", no_argument, NULL, OPT_ASCII },
         { "absolute-tcp-sequence-numbers", no_argument, NULL, 'S' },
         { "nano", no_argument, NULL, OPT_NANO },
@@ -364,9 +370,15 @@ static int parse_args(int argc, char **argv, struct options *o)
                            id > UINT32_MAX))
                 return usage_error("--ladder=%s: not a flow id", optarg);
             o->mode = MODE_LADDER;
-            o->ladder_id = (uint32_t)id;
+            o->ladder_text = true;
+            if (id)
+                o->ladder_id = (uint32_t)id;
             break;
         }
+        case OPT_LADDER_SVG:
+            o->mode = MODE_LADDER;
+            o->ladder_svg = optarg;
+            break;
         case OPT_ASCII:
             o->ascii = true;
             break;
@@ -726,12 +738,24 @@ static int run(const struct options *o)
     struct sf_ladder *ld = NULL;
     struct sf_sink sink;
     bool track = o->mode != MODE_PLAIN;
+    int svg_fd = -1;
+    if (o->ladder_svg) {
+        svg_fd = open(o->ladder_svg, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (svg_fd < 0) {
+            fprintf(stderr, "synfin: %s: %s\n", o->ladder_svg,
+                    strerror(errno));
+            sf_capture_close(cap);
+            return 1;
+        }
+    }
     if (o->mode == MODE_LADDER) {
         struct sf_ladder_config lc = { .fd = STDOUT_FILENO,
                                        .only = o->ladder_id,
                                        .ascii = o->ascii || !utf8_locale(),
                                        .color = use_color(o->color),
-                                       .width = columns() };
+                                       .width = columns(),
+                                       .text = o->ladder_text,
+                                       .svg_fd = svg_fd };
         ld = sf_ladder_new(&lc, NULL);
         sink = sf_ladder_sink(ld);
     } else if (o->mode == MODE_JSON) {
@@ -869,6 +893,10 @@ static int run(const struct options *o)
     sf_timeline_free(tl);
     sf_json_free(js);
     sf_ladder_free(ld);
+    if (svg_fd >= 0 && close(svg_fd) != 0 && status == 0) {
+        fprintf(stderr, "synfin: %s: %s\n", o->ladder_svg, strerror(errno));
+        status = 1;
+    }
     sf_tdfmt_free(fmt);
     sf_capture_close(cap);
     return status;

@@ -50,7 +50,9 @@ struct lflow {
 
 struct drawn {
     uint32_t id;
-    size_t off, len;
+    size_t off, len;            /* in text */
+    size_t svg_off, svg_len;    /* in svg */
+    unsigned svg_h;             /* height of the SVG diagram */
 };
 
 struct glyphs {
@@ -70,6 +72,7 @@ struct sf_ladder {
     struct lflow **flows;       /* by id - 1 */
     size_t nflows;
     struct sf_buf text;         /* drawn diagrams */
+    struct sf_buf svg;          /* the same, as SVG groups */
     struct drawn *drawn;
     size_t ndrawn, capdrawn;
     uint64_t not_kept;
@@ -85,6 +88,7 @@ struct sf_ladder *sf_ladder_new(const struct sf_ladder_config *cfg,
         l->cfg.width = 72;
     l->g = cfg->ascii ? &ascii : &unicode;
     sf_buf_init(&l->text);
+    sf_buf_init(&l->svg);
     return l;
 }
 
@@ -105,6 +109,7 @@ void sf_ladder_free(struct sf_ladder *l)
     free(l->flows);
     free(l->drawn);
     sf_buf_fini(&l->text);
+    sf_buf_fini(&l->svg);
     free(l);
 }
 
@@ -482,6 +487,145 @@ static void draw(struct sf_ladder *l, const struct sf_flow *f,
     sf_buf_fini(&cell);
 }
 
+/* ---- SVG: the same rows, drawn for a browser or a report ---- */
+
+#define SVG_W 960
+#define SVG_CX 300              /* client line */
+#define SVG_SX 700              /* server line */
+#define SVG_ROW 30
+#define SVG_NOTE 18
+
+static void xml_text(struct sf_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': sf_buf_puts(b, "&amp;"); break;
+        case '<': sf_buf_puts(b, "&lt;"); break;
+        case '>': sf_buf_puts(b, "&gt;"); break;
+        case '"': sf_buf_puts(b, "&quot;"); break;
+        default: sf_buf_putc(b, *s); break;
+        }
+    }
+}
+
+static void svg_anomaly(const struct sf_flow *f, const struct sf_anomaly *a,
+                        struct sf_buf *scratch, struct sf_buf *b, unsigned y)
+{
+    for (size_t i = 0; i < f->n_an; i++) {
+        if (f->an[i].type == a->type && f->an[i].side == a->side &&
+            f->an[i].ts_ns == a->ts_ns) {
+            a = &f->an[i];
+            break;
+        }
+    }
+    sf_buf_reset(scratch);
+    sf_buf_printf(scratch, "! %s: ",
+                  sf_anomaly_name((enum sf_anomaly_type)a->type));
+    sf_anomaly_format(f, a, scratch);
+    sf_buf_printf(b, "<text x=\"%d\" y=\"%u\" class=\"an\">", 110, y);
+    xml_text(b, scratch->data);
+    sf_buf_puts(b, "</text>\n");
+}
+
+/* One flow's diagram as an SVG group starting at y = 0; returns its
+ * height. */
+static unsigned draw_svg(const struct sf_flow *f, struct lflow *lf,
+                         struct sf_buf *b)
+{
+    struct sf_buf cell, scratch;
+    sf_buf_init(&cell);
+    sf_buf_init(&scratch);
+    sf_buf_printf(&cell, "[%u] client ", f->id);
+    sf_endpoint_format(f, SF_CLIENT, &cell);
+    sf_buf_puts(&cell, " \xe2\x86\x92 server ");
+    sf_endpoint_format(f, SF_SERVER, &cell);
+    sf_buf_printf(&cell, " \xe2\x80\x94 handshake %s, close %s",
+                  sf_handshake_name(f->handshake), sf_close_name(f->close));
+    if (f->initiator != SF_NOSIDE)
+        sf_buf_printf(&cell, " by %s", sf_side_name(f->initiator));
+    else if (f->rst_by != SF_NOSIDE)
+        sf_buf_printf(&cell, " by %s", sf_side_name(f->rst_by));
+    sf_buf_puts(b, "<text x=\"10\" y=\"22\" class=\"h\">");
+    xml_text(b, cell.data);
+    sf_buf_puts(b, "</text>\n");
+    sf_buf_printf(b, "<text x=\"%d\" y=\"48\" class=\"side\">client</text>"
+                  "<text x=\"%d\" y=\"48\" class=\"side\">server</text>\n",
+                  SVG_CX, SVG_SX);
+    unsigned y = 70;
+    size_t lines_at = b->len;       /* the two lines go here, height known */
+    (void)lines_at;
+    for (size_t i = 0; i < lf->n; i++) {
+        const struct lrow *r = &lf->rows[i];
+        if (r->at_end)
+            continue;
+        sf_buf_printf(b, "<text x=\"10\" y=\"%u\" class=\"t\">%" PRIu64
+                      ".%06" PRIu64 "</text>\n", y + 4, r->t_ns / 1000000000,
+                      r->t_ns % 1000000000 / 1000);
+        for (int s = 0; s < 2; s++) {
+            if (r->state[s] < 0)
+                continue;
+            sf_buf_printf(b, "<text x=\"%d\" y=\"%u\" class=\"st%s\">%s"
+                          "</text>\n", s == 0 ? SVG_CX - 10 : SVG_SX + 10,
+                          y + 4, s == 0 ? " l" : "",
+                          sf_state_name((enum sf_tcp_state)r->state[s]));
+        }
+        const char *cls = r->nan ? "arr bad" : "arr";
+        if (r->kind == ROW_SEG) {
+            bool c2s = r->dir == SF_CLIENT;
+            sf_buf_printf(b, "<line x1=\"%d\" y1=\"%u\" x2=\"%d\" "
+                          "y2=\"%u\" class=\"%s\" marker-end=\"url(#%s)\"/>\n",
+                          c2s ? SVG_CX : SVG_SX, y - 4, c2s ? SVG_SX - 2
+                                                            : SVG_CX + 2,
+                          y + 6, cls, r->nan ? "hb" : "h");
+            sf_buf_printf(b, "<text x=\"%d\" y=\"%u\" class=\"lbl\">",
+                          (SVG_CX + SVG_SX) / 2, y - 6);
+            xml_text(b, r->text);
+            sf_buf_puts(b, "</text>\n");
+        } else if (r->kind == ROW_DATA) {
+            sf_buf_printf(b, "<text x=\"%d\" y=\"%u\" class=\"data\">"
+                          "\xe2\x87\x84 %" PRIu32 " segments (%" PRIu32
+                          " \xe2\x86\x92, %" PRIu32 " \xe2\x86\x90), %" PRIu64
+                          " bytes</text>\n", (SVG_CX + SVG_SX) / 2, y + 4,
+                          r->segs[0] + r->segs[1], r->segs[0], r->segs[1],
+                          r->bytes);
+        }
+        y += SVG_ROW;
+        for (uint8_t k = 0; k < r->nan; k++) {
+            svg_anomaly(f, &r->an[k], &scratch, b, y - 8);
+            y += SVG_NOTE;
+        }
+    }
+    uint64_t end = f->end_ns > f->first_ns ? f->end_ns - f->first_ns : 0;
+    for (int s = 0; s < 2; s++) {
+        if (f->ep[s].state == SF_TCP_CLOSED)
+            continue;
+        uint64_t d = end > lf->since[s] ? end - lf->since[s] : 0;
+        /* a lingering state: drawn down to the end, with its duration */
+        int x = s == 0 ? SVG_CX : SVG_SX;
+        sf_buf_printf(b, "<rect x=\"%d\" y=\"%u\" width=\"8\" height=\"%u\" "
+                      "class=\"linger\"/>\n", x - 4, y - 20, 24);
+        sf_buf_printf(b, "<text x=\"%d\" y=\"%u\" class=\"st%s\">%s for %"
+                      PRIu64 ".%03" PRIu64 " s</text>\n",
+                      s == 0 ? x - 10 : x + 10, y, s == 0 ? " l" : "",
+                      sf_state_name((enum sf_tcp_state)f->ep[s].state),
+                      d / 1000000000, d % 1000000000 / 1000000);
+    }
+    y += 14;
+    for (size_t i = 0; i < lf->n; i++) {
+        if (lf->rows[i].at_end) {
+            svg_anomaly(f, &lf->rows[i].an[0], &scratch, b, y);
+            y += SVG_NOTE;
+        }
+    }
+    sf_buf_printf(b, "<line x1=\"%d\" y1=\"56\" x2=\"%d\" y2=\"%u\" "
+                  "class=\"life\"/><line x1=\"%d\" y1=\"56\" x2=\"%d\" "
+                  "y2=\"%u\" class=\"life\"/>\n", SVG_CX, SVG_CX, y - 10,
+                  SVG_SX, SVG_SX, y - 10);
+    sf_buf_fini(&cell);
+    sf_buf_fini(&scratch);
+    return y + 16;
+}
+
 static int on_flow_end(void *ctx, const struct sf_flow *f)
 {
     struct sf_ladder *l = ctx;
@@ -500,8 +644,12 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
         struct drawn *d = &l->drawn[l->ndrawn++];
         d->id = f->id;
         d->off = l->text.len;
-        draw(l, f, lf, &l->text);
+        if (l->cfg.text)
+            draw(l, f, lf, &l->text);
         d->len = l->text.len - d->off;
+        d->svg_off = l->svg.len;
+        d->svg_h = l->cfg.svg_fd >= 0 ? draw_svg(f, lf, &l->svg) : 0;
+        d->svg_len = l->svg.len - d->svg_off;
     }
     lflow_free(lf);
     return 0;
@@ -534,6 +682,49 @@ static int finish(void *ctx, const struct sf_totals *t)
         sf_buf_printf(&out, "no flow %u\n", l->cfg.only);
     if (rc == 0)
         rc = sf_buf_write(&out, l->cfg.fd);
+    if (rc == 0 && l->cfg.svg_fd >= 0) {
+        /* one document: the diagrams stacked, each under its heading */
+        unsigned h = 0;
+        for (size_t i = 0; i < l->ndrawn; i++)
+            h += l->drawn[i].svg_h;
+        sf_buf_printf(&out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+            "height=\"%u\" viewBox=\"0 0 %d %u\">\n"
+            "<style>text{font-family:'DejaVu Sans',Helvetica,Arial,"
+            "sans-serif;font-size:13px;fill:#222}"
+            ".h{font-size:15px;font-weight:bold}"
+            ".side{font-weight:bold;text-anchor:middle}"
+            ".t{font-family:'DejaVu Sans Mono',monospace;fill:#777}"
+            ".st{fill:#8a5a00;font-weight:bold}.l{text-anchor:end}"
+            ".lbl{text-anchor:middle;font-family:'DejaVu Sans Mono',"
+            "monospace}.data{text-anchor:middle;fill:#666}"
+            ".an{fill:#c00;paint-order:stroke;stroke:#fff;stroke-width:4px;"
+            "stroke-linejoin:round}.life{stroke:#444;stroke-width:2}"
+            ".arr{stroke:#225;stroke-width:1.5}.bad{stroke:#c00}"
+            ".linger{fill:#e8b84a}</style>\n"
+            "<defs><marker id=\"h\" markerWidth=\"10\" markerHeight=\"8\" "
+            "refX=\"9\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L10,4 "
+            "L0,8 z\" fill=\"#225\"/></marker><marker id=\"hb\" "
+            "markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" refY=\"4\" "
+            "orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" "
+            "fill=\"#c00\"/></marker></defs>\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            SVG_W, h ? h : 40, SVG_W, h ? h : 40);
+        unsigned y = 0;
+        for (size_t i = 0; i < l->ndrawn && rc == 0; i++) {
+            sf_buf_printf(&out, "<g transform=\"translate(0,%u)\">\n", y);
+            sf_buf_add(&out, l->svg.data + l->drawn[i].svg_off,
+                       l->drawn[i].svg_len);
+            sf_buf_puts(&out, "</g>\n");
+            y += l->drawn[i].svg_h;
+            if (out.len >= (1u << 16))
+                rc = sf_buf_write(&out, l->cfg.svg_fd);
+        }
+        sf_buf_puts(&out, "</svg>\n");
+        if (rc == 0)
+            rc = sf_buf_write(&out, l->cfg.svg_fd);
+    }
     sf_buf_fini(&out);
     return rc;
 }

@@ -20,6 +20,8 @@ struct sf_ladder_config {
     bool ascii;              /* ASCII art instead of Unicode box drawing */
     bool color;              /* ANSI colours */
     unsigned width;          /* columns, at least 72 */
+    bool text;               /* draw the text diagrams to fd */
+    int svg_fd;              /* -1, or where to write one SVG document */
 };
 
 SF_NODISCARD struct sf_ladder *sf_ladder_new(const struct sf_ladder_config *cfg,
