@@ -12,15 +12,58 @@ no diagram has two data rows in a row. Exit 0/1.
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
+import tempfile
 
 HEAD = re.compile(r'^\[(\d+)\] client ')
+
+
+def long_flow(path, nseg):
+    """One connection with nseg data segments between handshake and close."""
+    def seg(c2s, flags, seq, ack, data=b''):
+        sport, dport = (40000, 6000) if c2s else (6000, 40000)
+        src, dst = (b'\x0a\x00\x00\x01', b'\x0a\x00\x00\x02') if c2s \
+            else (b'\x0a\x00\x00\x02', b'\x0a\x00\x00\x01')
+        tcp = struct.pack('!HHIIBBHHH', sport, dport, seq & 0xffffffff,
+                          ack & 0xffffffff, 0x50, flags, 64240, 0, 0) + data
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 0, 0x4000,
+                         64, 6, 0, src, dst)
+        return b'\x02' * 6 + b'\x04' * 6 + b'\x08\x00' + ip + tcp
+    c, s = 1000, 5000
+    frames = [seg(1, 0x02, c, 0), seg(0, 0x12, s, c + 1),
+              seg(1, 0x10, c + 1, s + 1)]
+    cs, ss = c + 1, s + 1
+    for i in range(nseg):
+        if i % 2 == 0:
+            frames.append(seg(1, 0x18, cs, ss, b'x' * 100))
+            cs += 100
+        else:
+            frames.append(seg(0, 0x10, ss, cs))
+    frames += [seg(1, 0x11, cs, ss), seg(0, 0x11, ss, cs + 1),
+               seg(1, 0x10, cs + 1, ss + 1)]
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack('<IIII', 1700000000, i * 100, len(fr),
+                                len(fr)) + fr)
 
 
 def main():
     synfin, caps = sys.argv[1], sys.argv[2:]
     bad = 0
+    # a flow with hundreds of data segments collapses to one data row
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'long.pcap')
+        long_flow(path, 600)
+        out = subprocess.run([synfin, '--ladder', '--ascii', '-r', path],
+                             capture_output=True, text=True).stdout
+        rows = [l for l in out.splitlines() if '|' in l]
+        data = [l for l in rows if '<>' in l]
+        if len(rows) > 8 or len(data) != 1 or '600 segments' not in data[0]:
+            print(f'600 data segments: {len(rows)} rows, data rows: {data}')
+            bad += 1
     for cap in caps:
         env = dict(os.environ, TZ='UTC')
         ev = subprocess.run([synfin, '--json=all', '-r', cap],
