@@ -67,7 +67,8 @@ static inline void sf_buf_add(struct sf_buf *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap)
         sf_buf_grow(b, n);
-    memcpy(b->data + b->len, s, n);
+    if (n)  /* s may be NULL when n == 0: memcpy(_, NULL, 0) is UB */
+        memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
 }
