@@ -634,6 +634,24 @@ static void put_fastopen(struct sf_buf *b, const uint8_t *cp, unsigned datalen,
     }
 }
 
+/* One DSS sequence number after `label`: 8 bytes when `wide`, else 4.
+ * Advances *o and *left; false when the option is too short (the label
+ * is printed first either way, as tcpdump's print_dss does). */
+static bool put_dss_num(struct sf_buf *b, const char *label, bool wide,
+                        const uint8_t **o, unsigned *left)
+{
+    unsigned n = wide ? 8 : 4;
+    sf_buf_puts(b, label);
+    if (*left < n)
+        return false;
+    if (wide)
+        sf_buf_printf(b, "%" PRIu64, be64(*o));
+    else
+        sf_buf_printf(b, "%u", be32(*o));
+    *o += n, *left -= n;
+    return true;
+}
+
 /* print-mptcp.c mptcp_print(); `cp` is the option from its kind byte.
  * Returns false where tcpdump returns 0 ("[bad opt]"). */
 static bool put_mptcp(const struct sf_tdfmt *f, struct sf_buf *b,
@@ -700,33 +718,11 @@ static bool put_mptcp(const struct sf_tdfmt *f, struct sf_buf *b,
         unsigned left = len - 4;
         if (dss & 0x10)
             sf_buf_puts(b, " fin");
-        if (dss & 0x01) {
-            sf_buf_puts(b, " ack ");
-            if (dss & 0x02) {
-                if (left < 8)
-                    return false;
-                sf_buf_printf(b, "%" PRIu64, be64(o));
-                o += 8, left -= 8;
-            } else {
-                if (left < 4)
-                    return false;
-                sf_buf_printf(b, "%u", be32(o));
-                o += 4, left -= 4;
-            }
-        }
+        if ((dss & 0x01) && !put_dss_num(b, " ack ", dss & 0x02, &o, &left))
+            return false;
         if (dss & 0x04) {
-            sf_buf_puts(b, " seq ");
-            if (dss & 0x08) {
-                if (left < 8)
-                    return false;
-                sf_buf_printf(b, "%" PRIu64, be64(o));
-                o += 8, left -= 8;
-            } else {
-                if (left < 4)
-                    return false;
-                sf_buf_printf(b, "%u", be32(o));
-                o += 4, left -= 4;
-            }
+            if (!put_dss_num(b, " seq ", dss & 0x08, &o, &left))
+                return false;
             if (left < 4)
                 return false;
             sf_buf_printf(b, " subseq %u", be32(o));
