@@ -22,50 +22,18 @@
 #include "synfin/flow.h"
 #include "synfin/tracker.h"
 
-#define T0_SEC 1700000000ll
-#define T0_NS ((uint64_t)T0_SEC * 1000000000u)
-#define NS(ms) (T0_NS + (uint64_t)(ms) * 1000000u)
+#include "segment.h"
 
 #define CPORT 40000
-#define SPORT 80
 #define CISN 1000u
 #define SISN 5000u
 #define LINGER_NS (5ull * 1000000000)
-
-#define S SF_TH_SYN
-#define A SF_TH_ACK
-#define F SF_TH_FIN
-#define R SF_TH_RST
-#define P SF_TH_PSH
-
-static const uint8_t caddr[4] = { 10, 0, 0, 1 };
-static const uint8_t saddr[4] = { 10, 0, 0, 2 };
 
 /* One segment from the client (or the server) at T0 + t_ms. */
 static struct sf_pkt seg(bool from_client, uint8_t flags, uint32_t seq,
                          uint32_t ack, uint32_t len, uint64_t t_ms)
 {
-    struct sf_pkt p;
-    memset(&p, 0, sizeof(p));
-    p.ipver = 4;
-    memcpy(p.src, from_client ? caddr : saddr, 4);
-    memcpy(p.dst, from_client ? saddr : caddr, 4);
-    p.sport = from_client ? CPORT : SPORT;
-    p.dport = from_client ? SPORT : CPORT;
-    p.seq = seq;
-    p.ack = ack;
-    p.flags = flags;
-    p.win = 65535;
-    p.payload_len = len;
-    p.status = SF_DECODE_OK;
-    p.reach = SF_REACH_FULL;
-    p.hlen = 20;
-    p.tcp_len = 20 + len;
-    p.ts_sec = T0_SEC + (int64_t)(t_ms / 1000);
-    p.ts_nsec = (uint32_t)(t_ms % 1000) * 1000000u;
-    if (flags & S)
-        p.opts.mss = 1460;
-    return p;
+    return test_seg(CPORT, from_client, flags, seq, ack, len, t_ms);
 }
 
 static uint64_t pkt_ns(const struct sf_pkt *p)
