@@ -156,8 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (cfgb & 0x40) {
         sf_buf_reset(&line);
-        sf_tdfmt_format_time(f, (uint64_t)pkt.ts_sec * 1000000000u +
-                                    pkt.ts_nsec, &line);
+        sf_tdfmt_format_time(f, sf_pkt_ns(&pkt), &line);
     }
     free(frame);
     return 0;

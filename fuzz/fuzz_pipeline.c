@@ -163,11 +163,6 @@ static int finish(void *vctx, const struct sf_totals *t)
     return 0;
 }
 
-static uint64_t pkt_ns(const struct sf_pkt *p)
-{
-    return (uint64_t)p->ts_sec * 1000000000u + p->ts_nsec;
-}
-
 static bool write_input(const uint8_t *data, size_t size)
 {
     if (ftruncate(fd, 0) != 0)
@@ -267,13 +262,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                              fr.wirelen, &pkt);
         if (st == SF_DECODE_OK)
             tot.tcp++;
-        if (pkt_ns(&pkt) > last_ns)
-            last_ns = pkt_ns(&pkt);
+        if (sf_pkt_ns(&pkt) > last_ns)
+            last_ns = sf_pkt_ns(&pkt);
         if (st == SF_DECODE_OK)
             out_rc = sf_flowtab_input(ft, &pkt, &sink);
         else {
             sf_tdfmt_skip(c.fmt, &pkt);
-            out_rc = sf_flowtab_tick(ft, pkt_ns(&pkt), &sink);
+            out_rc = sf_flowtab_tick(ft, sf_pkt_ns(&pkt), &sink);
         }
         if (out_rc)
             abort();            /* our sinks never fail */

@@ -409,15 +409,10 @@ static struct node *new_flow(struct sf_flowtab *ft, const struct sf_pkt *p,
     return n;
 }
 
-static uint64_t pkt_ns(const struct sf_pkt *p)
-{
-    return (uint64_t)p->ts_sec * 1000000000u + p->ts_nsec;
-}
-
 int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
                      struct sf_sink *sink)
 {
-    uint64_t ts = pkt_ns(p);
+    uint64_t ts = sf_pkt_ns(p);
     int rc = sf_flowtab_tick(ft, ts, sink);
     if (rc)
         return rc;

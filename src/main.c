@@ -481,11 +481,6 @@ static bool use_color(enum color c)
            strcmp(term, "dumb") != 0;
 }
 
-static uint64_t pkt_ns(const struct sf_pkt *p)
-{
-    return (uint64_t)p->ts_sec * 1000000000u + p->ts_nsec;
-}
-
 /* Odd but readable records: one warning line each kind, naming the file
  * and packet (the documented exit status stays 0). */
 #define WARN_FILES 16
@@ -564,7 +559,7 @@ static int emit_unattached(struct sf_sink *sink, const struct sf_pkt *p)
     struct sf_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.kind = SF_EV_PACKET;
-    ev.ts_ns = pkt_ns(p);
+    ev.ts_ns = sf_pkt_ns(p);
     ev.pkt = p;
     return sink->on_event(sink->ctx, &ev);
 }
@@ -819,8 +814,8 @@ static int run(const struct options *o)
             count_reason(&reasons, &pkt);
         if (!live)
             warn_frame(&warn, &fr, &pkt);
-        if (pkt_ns(&pkt) > last_ns)
-            last_ns = pkt_ns(&pkt);
+        if (sf_pkt_ns(&pkt) > last_ns)
+            last_ns = sf_pkt_ns(&pkt);
         if (st == SF_DECODE_OK && track)
             out_rc = sf_flowtab_input(ft, &pkt, &sink);
         else if (pkt.reach != SF_REACH_NONE)
@@ -828,7 +823,7 @@ static int run(const struct options *o)
         else {
             sf_tdfmt_skip(fmt, &pkt);
             if (track)
-                out_rc = sf_flowtab_tick(ft, pkt_ns(&pkt), &sink);
+                out_rc = sf_flowtab_tick(ft, sf_pkt_ns(&pkt), &sink);
         }
         if (out_rc)
             break;

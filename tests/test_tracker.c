@@ -36,11 +36,6 @@ static struct sf_pkt seg(bool from_client, uint8_t flags, uint32_t seq,
     return test_seg(CPORT, from_client, flags, seq, ack, len, t_ms);
 }
 
-static uint64_t pkt_ns(const struct sf_pkt *p)
-{
-    return (uint64_t)p->ts_sec * 1000000000u + p->ts_nsec;
-}
-
 /* Each test owns one flow and the last event. */
 struct ctx {
     struct sf_flow f;
@@ -70,7 +65,7 @@ static const struct sf_event *feed(struct ctx *c, struct sf_pkt p)
     if (c->f.id == 0)
         sf_tracker_start(&c->f, 1, &p);
     enum sf_side side = sf_tracker_side(&c->f, &p);
-    sf_tracker_segment(&c->f, &p, side, pkt_ns(&p), &c->ev);
+    sf_tracker_segment(&c->f, &p, side, sf_pkt_ns(&p), &c->ev);
     assert_int_equal(c->ev.kind, SF_EV_PACKET);
     assert_int_equal(c->ev.side, side);
     assert_int_equal(c->ev.flow_id, 1);

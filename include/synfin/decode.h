@@ -132,6 +132,12 @@ struct sf_pkt {
     struct sf_ip6ext ip6ext[SF_MAX_IP6EXT];
 };
 
+/* The packet's capture time in nanoseconds since the epoch. */
+static inline uint64_t sf_pkt_ns(const struct sf_pkt *p)
+{
+    return (uint64_t)p->ts_sec * 1000000000u + p->ts_nsec;
+}
+
 /* Decodes `caplen` bytes at `data` of link type `dlt` into `pkt`.
  * Timestamps, wirelen and number must be set by the caller beforehand or
  * after; this fills everything else. `data` is borrowed: pointers in `pkt`
