@@ -20,6 +20,7 @@
 #include "synfin/event.h"
 #include "synfin/flow.h"
 #include "synfin/flowtab.h"
+#include "synfin/pipeline.h"
 #include "synfin/report_json.h"
 #include "synfin/report_timeline.h"
 #include "synfin/tdfmt.h"
@@ -264,12 +265,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             tot.tcp++;
         if (sf_pkt_ns(&pkt) > last_ns)
             last_ns = sf_pkt_ns(&pkt);
-        if (st == SF_DECODE_OK)
-            out_rc = sf_flowtab_input(ft, &pkt, &sink);
-        else {
-            sf_tdfmt_skip(c.fmt, &pkt);
-            out_rc = sf_flowtab_tick(ft, sf_pkt_ns(&pkt), &sink);
-        }
+        out_rc = sf_pipeline_packet(ft, c.fmt, &sink, &pkt);
         if (out_rc)
             abort();            /* our sinks never fail */
     }

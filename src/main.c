@@ -27,6 +27,7 @@
 #include "synfin/decode.h"
 #include "synfin/event.h"
 #include "synfin/flowtab.h"
+#include "synfin/pipeline.h"
 #include "synfin/report_json.h"
 #include "synfin/report_ladder.h"
 #include "synfin/report_timeline.h"
@@ -551,19 +552,6 @@ static void warn_frame(struct warnings *w, const struct sf_frame *fr,
     w->last[i].nsec = fr->ts_nsec;
 }
 
-/* A TCP line that is not part of a flow (not decoded far enough). */
-static int emit_unattached(struct sf_sink *sink, const struct sf_pkt *p)
-{
-    if (!sink->on_event)
-        return 0;
-    struct sf_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.kind = SF_EV_PACKET;
-    ev.ts_ns = sf_pkt_ns(p);
-    ev.pkt = p;
-    return sink->on_event(sink->ctx, &ev);
-}
-
 /* The progress line: percent of the input files, packets/s, flows open;
  * redrawn at most 10 times a second on stderr, erased at the end. */
 struct progress {
@@ -816,15 +804,7 @@ static int run(const struct options *o)
             warn_frame(&warn, &fr, &pkt);
         if (sf_pkt_ns(&pkt) > last_ns)
             last_ns = sf_pkt_ns(&pkt);
-        if (st == SF_DECODE_OK && track)
-            out_rc = sf_flowtab_input(ft, &pkt, &sink);
-        else if (pkt.reach != SF_REACH_NONE)
-            out_rc = emit_unattached(&sink, &pkt);
-        else {
-            sf_tdfmt_skip(fmt, &pkt);
-            if (track)
-                out_rc = sf_flowtab_tick(ft, sf_pkt_ns(&pkt), &sink);
-        }
+        out_rc = sf_pipeline_packet(ft, fmt, &sink, &pkt);
         if (out_rc)
             break;
         if (o->count && tot.packets >= o->count)
