@@ -37,20 +37,26 @@ void sf_json_free(struct sf_json *j)
     free(j);
 }
 
-/* Epoch seconds with exactly 6 decimals (9 for nanosecond captures),
- * written by us: never float noise. */
+/* v / unit written by us, never float noise: as many decimals as unit
+ * has zeros for nanosecond captures, three fewer for microsecond ones. */
+static json_object *fixed_obj(const struct sf_json *j, uint64_t v,
+                              uint64_t unit, int zeros)
+{
+    uint64_t frac = v % unit;
+    if (!j->cfg.nano)
+        frac /= 1000, zeros -= 3;
+    char text[32];
+    snprintf(text, sizeof(text), "%" PRIu64 ".%0*" PRIu64, v / unit, zeros,
+             frac);
+    return json_object_new_double_s((double)v / (double)unit, text);
+}
+
+/* Epoch seconds with 6 decimals (9 for nanosecond captures). */
 static json_object *ts_obj(const struct sf_json *j, uint64_t ns)
 {
     if (!ns)
         return NULL; /* serialised as null */
-    char text[32];
-    if (j->cfg.nano)
-        snprintf(text, sizeof(text), "%" PRIu64 ".%09" PRIu64, ns / 1000000000,
-                 ns % 1000000000);
-    else
-        snprintf(text, sizeof(text), "%" PRIu64 ".%06" PRIu64, ns / 1000000000,
-                 ns % 1000000000 / 1000);
-    return json_object_new_double_s((double)ns / 1e9, text);
+    return fixed_obj(j, ns, 1000000000, 9);
 }
 
 /* A duration in milliseconds, to the microsecond (nanosecond). */
@@ -59,15 +65,7 @@ static json_object *ms_obj(const struct sf_json *j, bool valid,
 {
     if (!valid || to_ns < from_ns)
         return NULL;
-    char text[32];
-    uint64_t d = to_ns - from_ns;
-    if (j->cfg.nano)
-        snprintf(text, sizeof(text), "%" PRIu64 ".%06" PRIu64, d / 1000000,
-                 d % 1000000);
-    else
-        snprintf(text, sizeof(text), "%" PRIu64 ".%03" PRIu64, d / 1000000,
-                 d % 1000000 / 1000);
-    return json_object_new_double_s((double)d / 1e6, text);
+    return fixed_obj(j, to_ns - from_ns, 1000000, 6);
 }
 
 static json_object *side_obj(enum sf_side s)
