@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "synfin/outq.h"
+
 #define FLUSH_AT (1u << 16)
 /* The flow table and the anomaly list are printed at the end, sorted, so
  * they are kept until then: at most this many lines each (about 6 MB),
@@ -30,9 +32,37 @@ struct row {
     uint64_t ts_ns;             /* anomalies: sorted by time, then flow */
 };
 
+/* What a packet line or a line of its own becomes on the output queue:
+ * everything its text needs, copied, so the writer thread renders it
+ * while the main thread goes on (outq.h). */
+enum { REC_PACKET, REC_TEXT };
+
+struct rec {
+    uint8_t kind;
+    uint8_t step;               /* enum sf_step */
+    bool retransmit, half_close_data;
+    uint8_t nstates, nanom;
+    uint8_t anom[SF_EV_MAX_ANOM];       /* enum sf_anomaly_type */
+    struct sf_state_change states[SF_EV_MAX_STATES];
+    uint32_t flow_id;           /* 0: not decoded, see the line's why */
+    uint32_t text_len;          /* REC_TEXT */
+};
+
+/* the line or the text follows the header */
+#define REC_BODY ((sizeof(struct rec) + 7) & ~(size_t)7)
+
+/* The writer's side: only what rendering needs. */
+struct lines {
+    struct sf_tdfmt_render *render;
+    bool plain, color;
+};
+
 struct sf_timeline {
     struct sf_timeline_config cfg;
-    struct sf_buf out;
+    struct sf_outq *q;          /* packet lines, and lines between them */
+    struct lines lines;
+    struct sf_buf scratch;      /* a line of its own, before it is queued */
+    struct sf_buf out;          /* the end: anomalies, flows, totals */
     struct sf_buf rows_text;    /* per-flow table rows, formatted */
     struct row *rows;
     size_t nrows, caprows;
@@ -47,6 +77,8 @@ struct sf_timeline {
     uint64_t shown_flows;
 };
 
+static void render(void *ctx, const void *rec, struct sf_buf *out);
+
 struct sf_timeline *sf_timeline_new(const struct sf_timeline_config *cfg,
                                     char *errbuf)
 {
@@ -55,8 +87,20 @@ struct sf_timeline *sf_timeline_new(const struct sf_timeline_config *cfg,
     t->cfg = *cfg;
     sf_buf_init(&t->out);
     sf_buf_grow(&t->out, FLUSH_AT + 4096);
+    sf_buf_init(&t->scratch);
     sf_buf_init(&t->rows_text);
     sf_buf_init(&t->anoms);
+    if (!cfg->summary_only) {
+        t->lines.render = sf_tdfmt_render_new(cfg->fmt);
+        t->lines.plain = cfg->plain;
+        t->lines.color = cfg->color;
+        struct sf_outq_config qc = { .fd = cfg->fd,
+                                     .threaded = !cfg->line_buffered,
+                                     .line_buffered = cfg->line_buffered,
+                                     .render = render,
+                                     .ctx = &t->lines };
+        t->q = sf_outq_new(&qc);
+    }
     return t;
 }
 
@@ -64,7 +108,10 @@ void sf_timeline_free(struct sf_timeline *t)
 {
     if (!t)
         return;
+    sf_outq_free(t->q);
+    sf_tdfmt_render_free(t->lines.render);
     sf_buf_fini(&t->out);
+    sf_buf_fini(&t->scratch);
     sf_buf_fini(&t->rows_text);
     sf_buf_fini(&t->anoms);
     free(t->arows);
@@ -72,56 +119,78 @@ void sf_timeline_free(struct sf_timeline *t)
     free(t);
 }
 
-static int maybe_flush(struct sf_timeline *t)
+static void color(const struct lines *ls, struct sf_buf *b, const char *code)
 {
-    if (t->cfg.line_buffered || t->out.len >= FLUSH_AT)
-        return sf_buf_write(&t->out, t->cfg.fd);
-    return 0;
+    if (ls->color)
+        sf_buf_puts(b, code);
 }
 
-static void color(struct sf_timeline *t, const char *code)
+static void annotate(const struct lines *ls, const struct rec *r,
+                     const struct sf_pkt *p, struct sf_buf *b)
 {
-    if (t->cfg.color)
-        sf_buf_puts(&t->out, code);
-}
-
-static void annotate(struct sf_timeline *t, const struct sf_event *ev)
-{
-    struct sf_buf *b = &t->out;
-    if (!ev->flow_id) {
+    if (!r->flow_id) {
         sf_buf_puts(b, "  # [-] not decoded: ");
-        sf_buf_puts(b, ev->pkt->why ? ev->pkt->why : "?");
+        sf_buf_puts(b, p->why ? p->why : "?");
         return;
     }
     sf_buf_puts(b, "  # [");
-    sf_buf_putu(b, ev->flow_id);
+    sf_buf_putu(b, r->flow_id);
     sf_buf_putc(b, ']');
-    const char *step = sf_step_name(ev->step);
-    if (ev->step != SF_STEP_DATA && ev->step != SF_STEP_ACK && *step) {
+    const char *step = sf_step_name(r->step);
+    if (r->step != SF_STEP_DATA && r->step != SF_STEP_ACK && *step) {
         sf_buf_putc(b, ' ');
-        color(t, C_STEP);
+        color(ls, b, C_STEP);
         sf_buf_puts(b, step);
-        if (ev->retransmit)
+        if (r->retransmit)
             sf_buf_puts(b, " again");
-        if (ev->half_close_data)
+        if (r->half_close_data)
             sf_buf_puts(b, " + data after peer FIN");
-        color(t, C_RESET);
+        color(ls, b, C_RESET);
     }
-    for (uint8_t i = 0; i < ev->nstates; i++) {
+    for (uint8_t i = 0; i < r->nstates; i++) {
         sf_buf_putc(b, ' ');
-        color(t, C_STATE);
-        sf_buf_puts(b, sf_side_name(ev->states[i].side));
+        color(ls, b, C_STATE);
+        sf_buf_puts(b, sf_side_name(r->states[i].side));
         sf_buf_putc(b, ':');
-        sf_buf_puts(b, sf_state_name(ev->states[i].to));
-        color(t, C_RESET);
+        sf_buf_puts(b, sf_state_name(r->states[i].to));
+        color(ls, b, C_RESET);
     }
-    for (uint8_t i = 0; i < ev->nanom; i++) {
+    for (uint8_t i = 0; i < r->nanom; i++) {
         sf_buf_putc(b, ' ');
-        color(t, C_ANOM);
+        color(ls, b, C_ANOM);
         sf_buf_putc(b, '!');
-        sf_buf_puts(b, sf_anomaly_name(ev->anom[i]->type));
-        color(t, C_RESET);
+        sf_buf_puts(b, sf_anomaly_name(r->anom[i]));
+        color(ls, b, C_RESET);
     }
+}
+
+/* The output queue's callback: on the writer thread, it sees only the
+ * record and `struct lines`. */
+static void render(void *ctx, const void *rec, struct sf_buf *out)
+{
+    const struct lines *ls = ctx;
+    const struct rec *r = rec;
+    const unsigned char *body = (const unsigned char *)rec + REC_BODY;
+    if (r->kind == REC_TEXT) {
+        sf_buf_add(out, (const char *)body, r->text_len);
+        return;
+    }
+    const struct sf_tdfmt_line *l = (const struct sf_tdfmt_line *)body;
+    sf_tdfmt_render(ls->render, l, out);
+    if (!ls->plain)
+        annotate(ls, r, &l->pkt, out);
+    sf_buf_putc(out, '\n');
+}
+
+/* Queues the text in t->scratch as a line of its own. */
+static int queue_text(struct sf_timeline *t)
+{
+    struct rec *r = sf_outq_begin(t->q, REC_BODY + t->scratch.len);
+    r->kind = REC_TEXT;
+    r->text_len = (uint32_t)t->scratch.len;
+    memcpy((unsigned char *)r + REC_BODY, t->scratch.data, t->scratch.len);
+    sf_buf_reset(&t->scratch);
+    return sf_outq_end(t->q);
 }
 
 /* The anomaly list is kept formatted, "TIME [ID] type: detail", one
@@ -161,36 +230,43 @@ static int on_event(void *ctx, const struct sf_event *ev)
             ev->flow->end_reason == SF_END_INPUT)
             return 0;
         /* a timeout found it: a line of its own, in time order */
-        struct sf_buf *b = &t->out;
+        struct sf_buf *b = &t->scratch;
         sf_tdfmt_format_time(t->cfg.fmt, ev->ts_ns, b);
         sf_buf_puts(b, "# [");
         sf_buf_putu(b, ev->flow_id);
         sf_buf_puts(b, "] ");
-        color(t, C_ANOM);
+        color(&t->lines, b, C_ANOM);
         sf_buf_putc(b, '!');
         sf_buf_puts(b, sf_anomaly_name(ev->anom[0]->type));
-        color(t, C_RESET);
+        color(&t->lines, b, C_RESET);
         sf_buf_puts(b, " (");
         sf_anomaly_format(ev->flow, ev->anom[0], b);
         sf_buf_puts(b, ")\n");
-        return maybe_flush(t);
+        return queue_text(t);
     }
     if (ev->kind != SF_EV_PACKET || t->cfg.summary_only)
         return 0;
-    /* the formatter runs for every packet shown or not: relative sequence
+    /* the formatter sees every packet shown or not: relative sequence
      * numbers and -ttt depend on all of them */
-    size_t mark = t->out.len;
-    if (!sf_tdfmt_format(t->cfg.fmt, ev->pkt, &t->out))
+    const struct sf_pkt *p = ev->pkt;
+    struct rec *r = sf_outq_begin(t->q, REC_BODY + sf_tdfmt_line_size(p));
+    struct sf_tdfmt_line *l =
+        (struct sf_tdfmt_line *)((unsigned char *)r + REC_BODY);
+    if (!sf_tdfmt_prepare(t->cfg.fmt, p, l))
         return 0;
-    if (t->cfg.anomalies_only && ev->nanom == 0) {
-        t->out.len = mark;
-        t->out.data[mark] = '\0';
+    if (t->cfg.anomalies_only && ev->nanom == 0)
         return 0;
-    }
-    if (!t->cfg.plain)
-        annotate(t, ev);
-    sf_buf_putc(&t->out, '\n');
-    return maybe_flush(t);
+    r->kind = REC_PACKET;
+    r->flow_id = ev->flow_id;
+    r->step = ev->step;
+    r->retransmit = ev->retransmit;
+    r->half_close_data = ev->half_close_data;
+    r->nstates = ev->nstates;
+    memcpy(r->states, ev->states, sizeof(r->states));
+    r->nanom = ev->nanom;
+    for (uint8_t i = 0; i < ev->nanom; i++)
+        r->anom[i] = (uint8_t)ev->anom[i]->type;
+    return sf_outq_end(t->q);
 }
 
 static void put_duration(struct sf_buf *b, uint64_t ns)
@@ -285,8 +361,11 @@ static int finish(void *ctx, const struct sf_totals *tot)
 {
     struct sf_timeline *t = ctx;
     struct sf_buf *b = &t->out;
-    if (t->cfg.plain)
-        return sf_buf_write(b, t->cfg.fd);
+    if (t->q) {
+        int rc = sf_outq_drain(t->q);
+        if (rc || t->cfg.plain)
+            return rc;
+    }
     if (!t->cfg.summary_only)       /* the packets end at a blank line */
         sf_buf_putc(b, '\n');
     if (t->nanoms) {

@@ -30,16 +30,11 @@ struct ifname_cache {
     char name[IF_NAMESIZE + 1];
 };
 
-struct sf_tdfmt {
+/* What rendering a line keeps between lines: caches only, so each thread
+ * that renders has its own and lines render the same anywhere. */
+struct sf_tdfmt_render {
     struct sf_tdfmt_config cfg;
-    struct seqtab seq4, seq6;
-    /* -ttt / -ttttt reference, in the printed precision */
-    int64_t ref_sec;
-    uint32_t ref_frac;
-    int64_t first_sec;          /* first packet, for sf_tdfmt_format_time */
-    uint32_t first_frac;
-    bool have_first;
-    /* cache of the last formatted "HH:MM:SS" / date for one second */
+    /* the last formatted "HH:MM:SS" / date, for one second */
     int64_t cached_sec;
     bool cached_valid;
     char cached_text[40];
@@ -49,6 +44,48 @@ struct sf_tdfmt {
     uint8_t octet_len[256];
 };
 
+struct sf_tdfmt {
+    struct sf_tdfmt_config cfg;
+    struct seqtab seq4, seq6;
+    /* -ttt / -ttttt reference, in the printed precision */
+    int64_t ref_sec;
+    uint32_t ref_frac;
+    int64_t first_sec;          /* first packet, for sf_tdfmt_format_time */
+    uint32_t first_frac;
+    bool have_first;
+    struct sf_tdfmt_render r;   /* for lines formatted at once */
+};
+
+static void render_init(struct sf_tdfmt_render *r,
+                        const struct sf_tdfmt_config *cfg)
+{
+    memset(r, 0, sizeof(*r));
+    if (cfg)
+        r->cfg = *cfg;
+    for (unsigned v = 0; v < 256; v++) {
+        char *o = r->octet[v];
+        uint8_t n = 0;
+        if (v >= 100)
+            o[n++] = (char)('0' + v / 100);
+        if (v >= 10)
+            o[n++] = (char)('0' + v / 10 % 10);
+        o[n++] = (char)('0' + v % 10);
+        r->octet_len[v] = n;
+    }
+}
+
+struct sf_tdfmt_render *sf_tdfmt_render_new(const struct sf_tdfmt *f)
+{
+    struct sf_tdfmt_render *r = sf_xmalloc(sizeof(*r));
+    render_init(r, &f->cfg);
+    return r;
+}
+
+void sf_tdfmt_render_free(struct sf_tdfmt_render *r)
+{
+    free(r);
+}
+
 struct sf_tdfmt *sf_tdfmt_new(const struct sf_tdfmt_config *cfg, char *errbuf)
 {
     (void)errbuf;
@@ -57,16 +94,7 @@ struct sf_tdfmt *sf_tdfmt_new(const struct sf_tdfmt_config *cfg, char *errbuf)
         f->cfg = *cfg;
     f->seq4.kw = 3;
     f->seq6.kw = 9;
-    for (unsigned v = 0; v < 256; v++) {
-        char *o = f->octet[v];
-        uint8_t n = 0;
-        if (v >= 100)
-            o[n++] = (char)('0' + v / 100);
-        if (v >= 10)
-            o[n++] = (char)('0' + v / 10 % 10);
-        o[n++] = (char)('0' + v % 10);
-        f->octet_len[v] = n;
-    }
+    render_init(&f->r, cfg);
     tzset();                    /* localtime_r need not do it */
     return f;
 }
@@ -78,6 +106,198 @@ void sf_tdfmt_free(struct sf_tdfmt *f)
     free(f->seq4.w);
     free(f->seq6.w);
     free(f);
+}
+
+/* ---- timestamps (util-print.c ts_print) ---- */
+
+static void put_frac(struct sf_buf *b, uint32_t frac, bool nano)
+{
+    int digits = nano ? 9 : 6;
+    if (frac >= (nano ? 1000000000u : 1000000u)) {
+        sf_buf_printf(b, ".%u", frac);  /* "%06u" of a corrupt stamp */
+        return;
+    }
+    char *tmp = sf_buf_reserve(b, 10);
+    tmp[0] = '.';
+    int i = digits;
+    for (; i >= 2; i -= 2) {
+        uint32_t r = frac % 100;
+        frac /= 100;
+        memcpy(tmp + i - 1, sf_digit_pairs + 2 * r, 2);
+    }
+    if (i == 1)
+        tmp[1] = (char)('0' + frac);
+    sf_buf_commit(b, (size_t)digits + 1);
+}
+
+static void put_2(char *d, int v)
+{
+    d[0] = (char)('0' + v / 10 % 10);
+    d[1] = (char)('0' + v % 10);
+}
+
+/* ts_date_hmsfrac_print(): local or UTC, with or without the date. */
+static void put_hmsfrac(struct sf_tdfmt_render *r, struct sf_buf *b,
+                        int64_t sec, uint32_t frac, bool with_date, bool utc)
+{
+    if ((uint32_t)sec & 0x80000000u) {
+        sf_buf_puts(b, "[Error converting time]");
+        return;
+    }
+    bool cacheable = !utc;
+    if (!cacheable || !r->cached_valid || r->cached_sec != sec) {
+        time_t t = (time_t)sec;
+        struct tm tm;
+        struct tm *ok = utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm);
+        if (!ok) {
+            sf_buf_puts(b, "[Error converting time]");
+            return;
+        }
+        char text[40];
+        if (with_date)
+            strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
+        else {
+            put_2(text, tm.tm_hour);
+            text[2] = ':';
+            put_2(text + 3, tm.tm_min);
+            text[5] = ':';
+            put_2(text + 6, tm.tm_sec);
+            text[8] = '\0';
+        }
+        if (!cacheable) {
+            sf_buf_puts(b, text);
+            put_frac(b, frac, r->cfg.nano);
+            return;
+        }
+        memcpy(r->cached_text, text, sizeof(text));
+        r->cached_sec = sec;
+        r->cached_valid = true;
+    }
+    sf_buf_puts(b, r->cached_text);
+    put_frac(b, frac, r->cfg.nano);
+}
+
+/* The time a packet's line shows, in the printed precision: the packet's
+ * own, or for -ttt/-ttttt its distance from the reference (which -ttt
+ * then moves). Runs for every packet tcpdump stamps, in capture order. */
+static void line_time(struct sf_tdfmt *f, const struct sf_pkt *p,
+                      struct sf_tdfmt_line *l)
+{
+    bool nano = f->cfg.nano;
+    int64_t sec = p->ts_sec;
+    uint32_t frac = nano ? p->ts_nsec : p->ts_nsec / 1000;
+    uint32_t unit = nano ? 1000000000u : 1000000u;
+    if (!f->have_first) {
+        f->first_sec = sec;
+        f->first_frac = frac;
+        f->have_first = true;
+    }
+    l->ts_neg = false;
+    l->ts_sec = sec;
+    l->ts_frac = frac;
+    if (f->cfg.ts_style != SF_TS_DELTA &&
+        f->cfg.ts_style != SF_TS_SINCE_FIRST)
+        return;
+    if (f->ref_sec == 0 && f->ref_frac == 0) {       /* timevalisset() */
+        f->ref_sec = sec;
+        f->ref_frac = frac;
+    }
+    bool neg = sec < f->ref_sec || (sec == f->ref_sec && frac < f->ref_frac);
+    int64_t as = neg ? f->ref_sec : sec, bs = neg ? sec : f->ref_sec;
+    uint32_t af = neg ? f->ref_frac : frac, bf = neg ? frac : f->ref_frac;
+    int64_t ds = as - bs;
+    int64_t df = (int64_t)af - bf;
+    if (df < 0) {
+        ds--;
+        df += unit;
+    }
+    l->ts_neg = neg;
+    l->ts_sec = ds;
+    l->ts_frac = (uint32_t)df;
+    if (f->cfg.ts_style == SF_TS_DELTA) {
+        f->ref_sec = sec;
+        f->ref_frac = frac;
+    }
+}
+
+/* util-print.c ts_print(), from what line_time() worked out */
+static void put_ts(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
+                   struct sf_buf *b)
+{
+    switch (r->cfg.ts_style) {
+    case SF_TS_DEFAULT:
+        put_hmsfrac(r, b, l->ts_sec, l->ts_frac, false, false);
+        sf_buf_putc(b, ' ');
+        break;
+    case SF_TS_NONE:
+        break;
+    case SF_TS_UNIX:
+        if ((uint32_t)l->ts_sec & 0x80000000u) {
+            sf_buf_puts(b, "[Error converting time]");
+        } else {
+            sf_buf_putu(b, (uint32_t)l->ts_sec);
+            put_frac(b, l->ts_frac, r->cfg.nano);
+        }
+        sf_buf_putc(b, ' ');
+        break;
+    case SF_TS_DELTA:
+    case SF_TS_SINCE_FIRST:
+        sf_buf_putc(b, l->ts_neg ? '-' : ' ');
+        put_hmsfrac(r, b, l->ts_sec, l->ts_frac, false, true);
+        sf_buf_putc(b, ' ');
+        break;
+    case SF_TS_DATE:
+        put_hmsfrac(r, b, l->ts_sec, l->ts_frac, true, false);
+        sf_buf_putc(b, ' ');
+        break;
+    }
+}
+
+void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *p)
+{
+    if (!sf_decode_header_ok(p->caplen, p->wirelen))
+        return;                 /* "[Invalid header...]": no time stamp */
+    struct sf_tdfmt_line l;
+    line_time(f, p, &l);
+}
+
+void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
+                          struct sf_buf *b)
+{
+    bool nano = f->cfg.nano;
+    int64_t sec = (int64_t)(ts_ns / 1000000000);
+    uint32_t frac = (uint32_t)(ts_ns % 1000000000) / (nano ? 1u : 1000u);
+    uint32_t unit = nano ? 1000000000u : 1000000u;
+    switch (f->cfg.ts_style) {
+    case SF_TS_DEFAULT:
+    case SF_TS_DATE:
+        put_hmsfrac(&f->r, b, sec, frac, f->cfg.ts_style == SF_TS_DATE,
+                    false);
+        sf_buf_putc(b, ' ');
+        break;
+    case SF_TS_NONE:
+        break;
+    case SF_TS_UNIX:
+        sf_buf_putu(b, (uint64_t)sec);
+        put_frac(b, frac, nano);
+        sf_buf_putc(b, ' ');
+        break;
+    case SF_TS_DELTA:
+    case SF_TS_SINCE_FIRST: {
+        int64_t ds = sec - f->first_sec;
+        int64_t df = (int64_t)frac - f->first_frac;
+        if (df < 0) {
+            ds--;
+            df += unit;
+        }
+        if (ds < 0)
+            ds = 0, df = 0;
+        sf_buf_putc(b, ' ');
+        put_hmsfrac(&f->r, b, ds, (uint32_t)df, false, true);
+        sf_buf_putc(b, ' ');
+        break;
+    }
+    }
 }
 
 /* ---- relative sequence numbers (print-tcp.c) ---- */
@@ -131,225 +351,112 @@ static uint32_t *seqtab_find(struct seqtab *t, const uint32_t *key,
 }
 
 /* print-tcp.c: for ACK-bearing packets, find or (re)initialise the entry;
- * the packet that initialises it prints absolute numbers. Outputs the
- * values to print and thseq/thack/rev for SACK edges. */
+ * the packet that initialises it prints absolute numbers. Sets the line's
+ * seq/ack to print and thseq/thack/rev for SACK edges. */
 static void relative_seq(struct sf_tdfmt *f, const struct sf_pkt *p,
-                         uint32_t *seq, uint32_t *ack, uint32_t *thseq,
-                         uint32_t *thack, bool *rev)
+                         struct sf_tdfmt_line *l)
 {
     size_t alen = p->ipver == 6 ? 16 : 4;
     struct seqtab *t = p->ipver == 6 ? &f->seq6 : &f->seq4;
     uint32_t key[9];
-    *rev = false;
+    bool rev = false;
     if (p->sport > p->dport)
-        *rev = true;
+        rev = true;
     else if (p->sport == p->dport && memcmp(p->src, p->dst, alen) > 0)
-        *rev = true;
+        rev = true;
     /* tha: canonical source, destination, then the ports */
-    memcpy(key, *rev ? p->dst : p->src, alen);
-    memcpy((uint8_t *)key + alen, *rev ? p->src : p->dst, alen);
-    key[t->kw - 1] = *rev ? (uint32_t)p->dport << 16 | p->sport
-                          : (uint32_t)p->sport << 16 | p->dport;
+    memcpy(key, rev ? p->dst : p->src, alen);
+    memcpy((uint8_t *)key + alen, rev ? p->src : p->dst, alen);
+    key[t->kw - 1] = rev ? (uint32_t)p->dport << 16 | p->sport
+                         : (uint32_t)p->sport << 16 | p->dport;
     bool fresh;
     uint32_t *e = seqtab_find(t, key, &fresh);
     uint32_t *th_seq = &e[t->kw], *th_ack = &e[t->kw + 1];
     if (fresh || (p->flags & SF_TH_SYN)) {
-        if (*rev) {
+        if (rev) {
             *th_ack = p->seq;
             *th_seq = p->ack - 1;
         } else {
             *th_seq = p->seq;
             *th_ack = p->ack - 1;
         }
-    } else if (*rev) {
-        *seq -= *th_ack;
-        *ack -= *th_seq;
+    } else if (rev) {
+        l->seq -= *th_ack;
+        l->ack -= *th_seq;
     } else {
-        *seq -= *th_seq;
-        *ack -= *th_ack;
+        l->seq -= *th_seq;
+        l->ack -= *th_ack;
     }
-    *thseq = *th_seq;
-    *thack = *th_ack;
+    l->thseq = *th_seq;
+    l->thack = *th_ack;
+    l->rev = rev;
 }
 
-/* ---- timestamps (util-print.c ts_print) ---- */
-
-static void put_frac(struct sf_buf *b, uint32_t frac, bool nano)
+/* The option bytes tcp_print() may read: the declared options and, for a
+ * last option one byte short, its length byte after them - as far as
+ * they were captured. */
+static size_t opt_reads(const struct sf_pkt *p)
 {
-    int digits = nano ? 9 : 6;
-    if (frac >= (nano ? 1000000000u : 1000000u)) {
-        sf_buf_printf(b, ".%u", frac);  /* "%06u" of a corrupt stamp */
-        return;
-    }
-    char *tmp = sf_buf_reserve(b, 10);
-    tmp[0] = '.';
-    int i = digits;
-    for (; i >= 2; i -= 2) {
-        uint32_t r = frac % 100;
-        frac /= 100;
-        memcpy(tmp + i - 1, sf_digit_pairs + 2 * r, 2);
-    }
-    if (i == 1)
-        tmp[1] = (char)('0' + frac);
-    sf_buf_commit(b, (size_t)digits + 1);
+    if (!p->opt || p->hlen <= 20 || p->tcp_caplen <= 20)
+        return 0;
+    size_t declared = (size_t)p->hlen - 20 + 1;
+    size_t cap = p->tcp_caplen - 20;
+    return cap < declared ? cap : declared;
 }
 
-static void put_2(char *d, int v)
+/* IPv6 extension headers whose bytes the line prints */
+static bool ext_printed(const struct sf_ip6ext *e)
 {
-    d[0] = (char)('0' + v / 10 % 10);
-    d[1] = (char)('0' + v % 10);
+    return e->type == 43 || e->type == 44;
 }
 
-/* ts_date_hmsfrac_print(): local or UTC, with or without the date. */
-static void put_hmsfrac(struct sf_tdfmt *f, struct sf_buf *b, int64_t sec,
-                        uint32_t frac, bool with_date, bool utc)
+size_t sf_tdfmt_line_size(const struct sf_pkt *p)
 {
-    if ((uint32_t)sec & 0x80000000u) {
-        sf_buf_puts(b, "[Error converting time]");
-        return;
-    }
-    bool cacheable = !utc;
-    if (!cacheable || !f->cached_valid || f->cached_sec != sec) {
-        time_t t = (time_t)sec;
-        struct tm tm;
-        struct tm *ok = utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm);
-        if (!ok) {
-            sf_buf_puts(b, "[Error converting time]");
-            return;
-        }
-        char text[40];
-        if (with_date)
-            strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
-        else {
-            put_2(text, tm.tm_hour);
-            text[2] = ':';
-            put_2(text + 3, tm.tm_min);
-            text[5] = ':';
-            put_2(text + 6, tm.tm_sec);
-            text[8] = '\0';
-        }
-        if (!cacheable) {
-            sf_buf_puts(b, text);
-            put_frac(b, frac, f->cfg.nano);
-            return;
-        }
-        memcpy(f->cached_text, text, sizeof(text));
-        f->cached_sec = sec;
-        f->cached_valid = true;
-    }
-    sf_buf_puts(b, f->cached_text);
-    put_frac(b, frac, f->cfg.nano);
+    size_t n = sizeof(struct sf_tdfmt_line) + opt_reads(p);
+    for (size_t i = 0; i < p->n_ip6ext; i++)
+        if (ext_printed(&p->ip6ext[i]))
+            n += p->ip6ext[i].len;
+    return (n + 7) & ~(size_t)7;
 }
 
-void sf_tdfmt_format_ts(struct sf_tdfmt *f, const struct sf_pkt *p,
-                        struct sf_buf *b)
+static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
+                    struct sf_tdfmt_line *l, bool copy)
 {
-    bool nano = f->cfg.nano;
-    int64_t sec = p->ts_sec;
-    uint32_t frac = nano ? p->ts_nsec : p->ts_nsec / 1000;
-    uint32_t unit = nano ? 1000000000u : 1000000u;
-    if (!f->have_first) {
-        f->first_sec = sec;
-        f->first_frac = frac;
-        f->have_first = true;
+    if (p->reach == SF_REACH_NONE)
+        return false;
+    line_time(f, p, l);
+    l->seq = p->seq;
+    l->ack = p->ack;
+    l->thseq = l->thack = 0;
+    l->rev = false;
+    if (p->reach >= SF_REACH_LONGHDR && !f->cfg.absolute_seq &&
+        (p->flags & SF_TH_ACK))
+        relative_seq(f, p, l);
+    l->pkt = *p;
+    if (!copy)
+        return true;
+    uint8_t *w = l->bytes;
+    size_t n = opt_reads(p);
+    if (n) {
+        memcpy(w, p->opt, n);
+        l->pkt.opt = w;
+        w += n;
     }
-
-    switch (f->cfg.ts_style) {
-    case SF_TS_DEFAULT:
-        put_hmsfrac(f, b, sec, frac, false, false);
-        sf_buf_putc(b, ' ');
-        break;
-    case SF_TS_NONE:
-        break;
-    case SF_TS_UNIX:
-        if ((uint32_t)sec & 0x80000000u) {
-            sf_buf_puts(b, "[Error converting time]");
-        } else {
-            sf_buf_putu(b, (uint32_t)sec);
-            put_frac(b, frac, nano);
-        }
-        sf_buf_putc(b, ' ');
-        break;
-    case SF_TS_DELTA:
-    case SF_TS_SINCE_FIRST: {
-        if (f->ref_sec == 0 && f->ref_frac == 0) {   /* timevalisset() */
-            f->ref_sec = sec;
-            f->ref_frac = frac;
-        }
-        bool neg = sec < f->ref_sec ||
-                   (sec == f->ref_sec && frac < f->ref_frac);
-        int64_t as = neg ? f->ref_sec : sec, bs = neg ? sec : f->ref_sec;
-        uint32_t af = neg ? f->ref_frac : frac, bf = neg ? frac : f->ref_frac;
-        int64_t ds = as - bs;
-        int64_t df = (int64_t)af - bf;
-        if (df < 0) {
-            ds--;
-            df += unit;
-        }
-        sf_buf_putc(b, neg ? '-' : ' ');
-        put_hmsfrac(f, b, ds, (uint32_t)df, false, true);
-        sf_buf_putc(b, ' ');
-        if (f->cfg.ts_style == SF_TS_DELTA) {
-            f->ref_sec = sec;
-            f->ref_frac = frac;
-        }
-        break;
+    for (size_t i = 0; i < p->n_ip6ext; i++) {
+        const struct sf_ip6ext *e = &p->ip6ext[i];
+        if (!ext_printed(e))
+            continue;
+        memcpy(w, e->hdr, e->len);
+        l->pkt.ip6ext[i].hdr = w;
+        w += e->len;
     }
-    case SF_TS_DATE:
-        put_hmsfrac(f, b, sec, frac, true, false);
-        sf_buf_putc(b, ' ');
-        break;
-    }
+    return true;
 }
 
-void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *p)
+bool sf_tdfmt_prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
+                      struct sf_tdfmt_line *l)
 {
-    if (f->cfg.ts_style != SF_TS_DELTA && f->cfg.ts_style != SF_TS_SINCE_FIRST)
-        return;
-    if (!sf_decode_header_ok(p->caplen, p->wirelen))
-        return;                 /* "[Invalid header...]": no time stamp */
-    struct sf_buf scratch;
-    sf_buf_init(&scratch);
-    sf_tdfmt_format_ts(f, p, &scratch);
-    sf_buf_fini(&scratch);
-}
-
-void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
-                          struct sf_buf *b)
-{
-    bool nano = f->cfg.nano;
-    int64_t sec = (int64_t)(ts_ns / 1000000000);
-    uint32_t frac = (uint32_t)(ts_ns % 1000000000) / (nano ? 1u : 1000u);
-    uint32_t unit = nano ? 1000000000u : 1000000u;
-    switch (f->cfg.ts_style) {
-    case SF_TS_DEFAULT:
-    case SF_TS_DATE:
-        put_hmsfrac(f, b, sec, frac, f->cfg.ts_style == SF_TS_DATE, false);
-        sf_buf_putc(b, ' ');
-        break;
-    case SF_TS_NONE:
-        break;
-    case SF_TS_UNIX:
-        sf_buf_putu(b, (uint64_t)sec);
-        put_frac(b, frac, nano);
-        sf_buf_putc(b, ' ');
-        break;
-    case SF_TS_DELTA:
-    case SF_TS_SINCE_FIRST: {
-        int64_t ds = sec - f->first_sec;
-        int64_t df = (int64_t)frac - f->first_frac;
-        if (df < 0) {
-            ds--;
-            df += unit;
-        }
-        if (ds < 0)
-            ds = 0, df = 0;
-        sf_buf_putc(b, ' ');
-        put_hmsfrac(f, b, ds, (uint32_t)df, false, true);
-        sf_buf_putc(b, ' ');
-        break;
-    }
-    }
+    return prepare(f, p, l, true);
 }
 
 /* ---- addresses ---- */
@@ -447,7 +554,7 @@ static void put_ip6(struct sf_buf *b, const uint8_t *a)
     sf_buf_add(b, text, n);
 }
 
-static void put_ip(const struct sf_tdfmt *f, struct sf_buf *b, int ver,
+static void put_ip(const struct sf_tdfmt_render *r, struct sf_buf *b, int ver,
                    const uint8_t *a)
 {
     if (ver != 4) {
@@ -457,8 +564,8 @@ static void put_ip(const struct sf_tdfmt *f, struct sf_buf *b, int ver,
     char *text = sf_buf_reserve(b, 20);
     size_t n = 0;
     for (int i = 0; i < 4; i++) {
-        memcpy(text + n, f->octet[a[i]], 4);
-        n += f->octet_len[a[i]];
+        memcpy(text + n, r->octet[a[i]], 4);
+        n += r->octet_len[a[i]];
         text[n++] = '.';
     }
     sf_buf_commit(b, n - 1);
@@ -509,12 +616,12 @@ static uint16_t be16(const uint8_t *p)
 
 /* ---- link and IP prefixes ---- */
 
-static const char *ifname(struct sf_tdfmt *f, uint32_t index)
+static const char *ifname(struct sf_tdfmt_render *r, uint32_t index)
 {
-    for (size_t i = 0; i < f->n_ifn; i++)
-        if (f->ifn[i].index == index)
-            return f->ifn[i].name;
-    struct ifname_cache *c = &f->ifn[f->n_ifn < 8 ? f->n_ifn++ : 7];
+    for (size_t i = 0; i < r->n_ifn; i++)
+        if (r->ifn[i].index == index)
+            return r->ifn[i].name;
+    struct ifname_cache *c = &r->ifn[r->n_ifn < 8 ? r->n_ifn++ : 7];
     c->index = index;
     /* tcpdump asks the reading host (print-sll.c), so do we */
     if (!if_indextoname(index, c->name))
@@ -550,11 +657,11 @@ static const char *ethertype_name(uint16_t t)
     }
 }
 
-static void put_link(struct sf_tdfmt *f, const struct sf_pkt *p,
+static void put_link(struct sf_tdfmt_render *r, const struct sf_pkt *p,
                      struct sf_buf *b)
 {
     if (p->sll2) {
-        put_padded(b, ifname(f, p->sll2_ifindex), 5);
+        put_padded(b, ifname(r, p->sll2_ifindex), 5);
         sf_buf_putc(b, ' ');
         put_padded(b, pkttype_name(p->sll_pkttype), 3);
         sf_buf_putc(b, ' ');
@@ -654,7 +761,7 @@ static bool put_dss_num(struct sf_buf *b, const char *label, bool wide,
 
 /* print-mptcp.c mptcp_print(); `cp` is the option from its kind byte.
  * Returns false where tcpdump returns 0 ("[bad opt]"). */
-static bool put_mptcp(const struct sf_tdfmt *f, struct sf_buf *b,
+static bool put_mptcp(const struct sf_tdfmt_render *r, struct sf_buf *b,
                       const uint8_t *cp, unsigned len, uint8_t flags)
 {
     static const char *const names[] = { "capable", "join", "dss",
@@ -762,7 +869,7 @@ static bool put_mptcp(const struct sf_tdfmt *f, struct sf_buf *b,
         }
         sf_buf_printf(b, " %s id %u ", echo, cp[3]);
         if (len <= 18) {
-            put_ip(f, b, 4, cp + 4);
+            put_ip(r, b, 4, cp + 4);
             if (len == 10 || len == 18)
                 sf_buf_printf(b, ":%u", be16(cp + 8));
             if (len == 16)
@@ -846,11 +953,14 @@ static const char *option_name(uint8_t kind)
  * left; `cap` is how many of them were captured. tcpdump distinguishes a
  * read past the capture in its GET_ macros (longjmp: " [|tcp]") from a
  * LENCHECK failure (label trunc: " [|tcp]" plus ">" after an option). */
-static enum opt_end put_options(const struct sf_tdfmt *f, struct sf_buf *b,
-                                const struct sf_pkt *p,
-                                uint32_t thseq, uint32_t thack, bool rev,
+static enum opt_end put_options(const struct sf_tdfmt_render *r,
+                                struct sf_buf *b,
+                                const struct sf_tdfmt_line *l,
                                 const char **proto)
 {
+    const struct sf_pkt *p = &l->pkt;
+    uint32_t thseq = l->thseq, thack = l->thack;
+    bool rev = l->rev;
     const uint8_t *base = p->opt;
     /* GET_U_1 checks against the end of the capture, which may lie past
      * the options (the length byte of a last one-byte-short option) */
@@ -1002,7 +1112,7 @@ static enum opt_end put_options(const struct sf_tdfmt *f, struct sf_buf *b,
             if ((e = NEED(datalen)) != OPT_DONE)
                 break;
             *proto = "mptcp";           /* mptcp_print() sets ndo_protocol */
-            if (!put_mptcp(f, b, cp - 2, len, p->flags))
+            if (!put_mptcp(r, b, cp - 2, len, p->flags))
                 e = OPT_BAD;
             break;
         case 34:
@@ -1061,19 +1171,20 @@ static enum opt_end put_options(const struct sf_tdfmt *f, struct sf_buf *b,
 
 /* ---- the TCP part (tcp_print) ---- */
 
-static void put_tcp(struct sf_tdfmt *f, const struct sf_pkt *p,
+static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
                     struct sf_buf *b)
 {
+    const struct sf_pkt *p = &l->pkt;
     bool with_addrs = p->ipver == 4 || p->ip6_first_nh == 6;
     if (p->reach == SF_REACH_ADDRS) {
-        put_ip(f, b, p->ipver, p->src);
+        put_ip(r, b, p->ipver, p->src);
         sf_buf_puts(b, " > ");
-        put_ip(f, b, p->ipver, p->dst);
+        put_ip(r, b, p->ipver, p->dst);
         sf_buf_puts(b, ": [|tcp]");
         return;
     }
     if (with_addrs) {
-        put_ip(f, b, p->ipver, p->src);
+        put_ip(r, b, p->ipver, p->src);
         sf_buf_putc(b, '.');
     }
     char *w = sf_buf_reserve(b, 16);
@@ -1081,7 +1192,7 @@ static void put_tcp(struct sf_tdfmt *f, const struct sf_pkt *p,
     w = W_LIT(w, " > ");
     sf_buf_commit(b, (size_t)(w - (b->data + b->len)));
     if (with_addrs) {
-        put_ip(f, b, p->ipver, p->dst);
+        put_ip(r, b, p->ipver, p->dst);
         sf_buf_putc(b, '.');
     }
     w = sf_buf_reserve(b, 16);
@@ -1098,11 +1209,7 @@ static void put_tcp(struct sf_tdfmt *f, const struct sf_pkt *p,
         return;
     }
 
-    uint32_t seq = p->seq, ack = p->ack, thseq = 0, thack = 0;
-    bool rev = false;
-    if (!f->cfg.absolute_seq && (p->flags & SF_TH_ACK))
-        relative_seq(f, p, &seq, &ack, &thseq, &thack, &rev);
-
+    uint32_t seq = l->seq, ack = l->ack;
     /* "Flags [..]" to "urg N": at most about 110 bytes */
     static const char letters[] = "FSRP.UEW";
     char *start = sf_buf_reserve(b, 160);
@@ -1153,7 +1260,7 @@ static void put_tcp(struct sf_tdfmt *f, const struct sf_pkt *p,
         *w++ = ']';
         sf_buf_commit(b, (size_t)(w - start));
     } else if (p->hlen > 20) {
-        enum opt_end e = put_options(f, b, p, thseq, thack, rev, &proto);
+        enum opt_end e = put_options(r, b, l, &proto);
         if (e == OPT_LONGJMP)
             sf_buf_printf(b, " [|%s]", proto);
         if (e != OPT_DONE)
@@ -1169,15 +1276,14 @@ static void put_tcp(struct sf_tdfmt *f, const struct sf_pkt *p,
                       p->tcp_caplen, (unsigned)p->hlen, proto);
 }
 
-bool sf_tdfmt_format(struct sf_tdfmt *f, const struct sf_pkt *p,
+void sf_tdfmt_render(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
                      struct sf_buf *b)
 {
-    if (p->reach == SF_REACH_NONE)
-        return false;
-    if (f->cfg.number)
+    const struct sf_pkt *p = &l->pkt;
+    if (r->cfg.number)
         sf_buf_printf(b, "%5" PRIu64 "  ", p->number);
-    sf_tdfmt_format_ts(f, p, b);
-    put_link(f, p, b);
+    put_ts(r, l, b);
+    put_link(r, p, b);
     if (p->ipver == 4) {
         sf_buf_puts(b, "IP ");
         if (p->ip_missing)
@@ -1186,7 +1292,7 @@ bool sf_tdfmt_format(struct sf_tdfmt *f, const struct sf_pkt *p,
         if (p->reach == SF_REACH_IPOPTS) {
             sf_buf_printf(b, " [remaining caplen(%u) < header length(%u)]"
                              " [|ip]", p->ip_caplen, (unsigned)p->ip_hlen);
-            return true;
+            return;
         }
     } else {
         sf_buf_puts(b, "IP6 ");
@@ -1201,6 +1307,15 @@ bool sf_tdfmt_format(struct sf_tdfmt *f, const struct sf_pkt *p,
         }
         put_ip6ext(b, p);
     }
-    put_tcp(f, p, b);
+    put_tcp(r, l, b);
+}
+
+bool sf_tdfmt_format(struct sf_tdfmt *f, const struct sf_pkt *p,
+                     struct sf_buf *b)
+{
+    struct sf_tdfmt_line l;
+    if (!prepare(f, p, &l, false))
+        return false;
+    sf_tdfmt_render(&f->r, &l, b);
     return true;
 }

@@ -35,9 +35,10 @@ SF_NODISCARD struct sf_tdfmt *sf_tdfmt_new(const struct sf_tdfmt_config *cfg,
                                            char *errbuf);
 void sf_tdfmt_free(struct sf_tdfmt *f);   /* NULL: no-op */
 
-/* Appends the line for `pkt` (no newline) to `out`. Only packets with
- * pkt->reach != SF_REACH_NONE have a TCP line; for others nothing is
- * written and false is returned. `pkt` is borrowed for the call. */
+/* Appends the line for `pkt` (no newline) to `out`: prepare and render
+ * in one. Only packets with pkt->reach != SF_REACH_NONE have a TCP line;
+ * for others nothing is written and false is returned. `pkt` is borrowed
+ * for the call. */
 bool sf_tdfmt_format(struct sf_tdfmt *f, const struct sf_pkt *pkt,
                      struct sf_buf *out);
 
@@ -45,10 +46,41 @@ bool sf_tdfmt_format(struct sf_tdfmt *f, const struct sf_pkt *pkt,
  * -ttt measures the next delta from it. */
 void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *pkt);
 
-/* Appends just the timestamp as tcpdump prints it (with its trailing
- * space), updating the -ttt reference; used by sf_tdfmt_format. */
-void sf_tdfmt_format_ts(struct sf_tdfmt *f, const struct sf_pkt *pkt,
-                        struct sf_buf *out);
+/* Formatting in two steps, so that lines can be rendered on another
+ * thread: sf_tdfmt_prepare() applies the state that depends on packet
+ * order (relative sequence numbers, the -ttt reference) and copies the
+ * bytes the line prints, making a self-contained line; sf_tdfmt_render()
+ * turns it into text with nothing but a cache of its own. Prepare every
+ * packet in capture order; render anywhere, any time after. */
+struct sf_tdfmt_line {
+    struct sf_pkt pkt;       /* its opt and ip6ext[].hdr point into bytes */
+    int64_t ts_sec;          /* time as printed, in the printed precision: */
+    uint32_t ts_frac;        /* the packet's, or the -ttt/-ttttt distance */
+    bool ts_neg;             /* -ttt/-ttttt: before the reference */
+    bool rev;                /* SACK edges relative to the other side */
+    uint32_t seq, ack;       /* as printed */
+    uint32_t thseq, thack;   /* the conversation's bases, for SACK edges */
+    uint8_t bytes[];         /* copies of option and extension header bytes */
+};
+
+/* Bytes to reserve for `pkt`'s line (a multiple of 8). */
+size_t sf_tdfmt_line_size(const struct sf_pkt *pkt);
+
+/* Fills `line`, which has sf_tdfmt_line_size(pkt) bytes. Returns false
+ * (and keeps no state) for a packet without a TCP line. */
+bool sf_tdfmt_prepare(struct sf_tdfmt *f, const struct sf_pkt *pkt,
+                      struct sf_tdfmt_line *line);
+
+/* A renderer's caches, for the lines `f` prepares; one per thread that
+ * renders. */
+struct sf_tdfmt_render;
+SF_NODISCARD struct sf_tdfmt_render *sf_tdfmt_render_new(
+    const struct sf_tdfmt *f);
+void sf_tdfmt_render_free(struct sf_tdfmt_render *r);   /* NULL: no-op */
+
+/* Appends the line (no newline) to `out`. */
+void sf_tdfmt_render(struct sf_tdfmt_render *r,
+                     const struct sf_tdfmt_line *line, struct sf_buf *out);
 
 /* Appends an IPv4 (ipver 4) or IPv6 address as tcpdump prints it. */
 void sf_tdfmt_format_addr(int ipver, const uint8_t *addr, struct sf_buf *out);
