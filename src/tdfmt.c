@@ -9,6 +9,7 @@
 #include "synfin/tdfmt.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,7 +303,10 @@ void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
 
 /* ---- relative sequence numbers (print-tcp.c) ---- */
 
-static uint64_t key_hash(const uint32_t *key, size_t kw)
+/* The table functions take the key width as an argument that is a
+ * constant at each call (3 or 9 words), so the compiler makes one copy
+ * per family with the loops unrolled and no memcmp call. */
+static inline uint64_t key_hash(const uint32_t *key, size_t kw)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull;
     for (size_t i = 0; i < kw; i++) {
@@ -312,39 +316,52 @@ static uint64_t key_hash(const uint32_t *key, size_t kw)
     return h;
 }
 
-static uint32_t *seqtab_slot(const struct seqtab *t, const uint32_t *key)
+static inline bool key_eq(const uint32_t *a, const uint32_t *b, size_t kw)
 {
-    size_t stride = t->kw + 3, mask = t->cap - 1;
-    size_t i = (size_t)key_hash(key, t->kw) & mask;
+    uint32_t d = 0;
+    for (size_t i = 0; i < kw; i++)
+        d |= a[i] ^ b[i];
+    return d == 0;
+}
+
+static inline uint32_t *seqtab_slot(const struct seqtab *t,
+                                    const uint32_t *key, size_t kw)
+{
+    size_t stride = kw + 3, mask = t->cap - 1;
+    size_t i = (size_t)key_hash(key, kw) & mask;
     for (;;) {
         uint32_t *e = t->w + i * stride;
-        if (!e[t->kw + 2] || memcmp(e, key, t->kw * 4) == 0)
+        if (!e[kw + 2] || key_eq(e, key, kw))
             return e;
         i = (i + 1) & mask;
     }
 }
 
-/* The entry for `key`, added (unused, *fresh set) if absent. */
-static uint32_t *seqtab_find(struct seqtab *t, const uint32_t *key,
-                             bool *fresh)
+static void seqtab_grow(struct seqtab *t, size_t kw)
 {
-    size_t stride = t->kw + 3;
-    if ((t->count + 1) * 4 > t->cap * 3) {
-        struct seqtab old = *t;
-        t->cap = t->cap ? t->cap * 2 : 1024;
-        t->w = sf_xcalloc(t->cap, stride * 4);
-        for (size_t i = 0; i < old.cap; i++) {
-            uint32_t *e = old.w + i * stride;
-            if (e[t->kw + 2])
-                memcpy(seqtab_slot(t, e), e, stride * 4);
-        }
-        free(old.w);
+    size_t stride = kw + 3;
+    struct seqtab old = *t;
+    t->cap = t->cap ? t->cap * 2 : 1024;
+    t->w = sf_xcalloc(t->cap, stride * 4);
+    for (size_t i = 0; i < old.cap; i++) {
+        uint32_t *e = old.w + i * stride;
+        if (e[kw + 2])
+            memcpy(seqtab_slot(t, e, kw), e, stride * 4);
     }
-    uint32_t *e = seqtab_slot(t, key);
-    *fresh = !e[t->kw + 2];
+    free(old.w);
+}
+
+/* The entry for `key`, added (unused, *fresh set) if absent. */
+static inline uint32_t *seqtab_find(struct seqtab *t, const uint32_t *key,
+                                    size_t kw, bool *fresh)
+{
+    if ((t->count + 1) * 4 > t->cap * 3)
+        seqtab_grow(t, kw);
+    uint32_t *e = seqtab_slot(t, key, kw);
+    *fresh = !e[kw + 2];
     if (*fresh) {
-        memcpy(e, key, t->kw * 4);
-        e[t->kw + 2] = 1;
+        memcpy(e, key, kw * 4);
+        e[kw + 2] = 1;
         t->count++;
     }
     return e;
@@ -370,7 +387,8 @@ static void relative_seq(struct sf_tdfmt *f, const struct sf_pkt *p,
     key[t->kw - 1] = rev ? (uint32_t)p->dport << 16 | p->sport
                          : (uint32_t)p->sport << 16 | p->dport;
     bool fresh;
-    uint32_t *e = seqtab_find(t, key, &fresh);
+    uint32_t *e = p->ipver == 6 ? seqtab_find(t, key, 9, &fresh)
+                                : seqtab_find(t, key, 3, &fresh);
     uint32_t *th_seq = &e[t->kw], *th_ack = &e[t->kw + 1];
     if (fresh || (p->flags & SF_TH_SYN)) {
         if (rev) {
@@ -432,7 +450,9 @@ static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
     if (p->reach >= SF_REACH_LONGHDR && !f->cfg.absolute_seq &&
         (p->flags & SF_TH_ACK))
         relative_seq(f, p, l);
-    l->pkt = *p;
+    /* not the unused ip6ext entries: a third of the struct */
+    memcpy(&l->pkt, p, offsetof(struct sf_pkt, ip6ext) +
+                       p->n_ip6ext * sizeof(p->ip6ext[0]));
     if (!copy)
         return true;
     uint8_t *w = l->bytes;
