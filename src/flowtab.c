@@ -3,8 +3,12 @@
  * A seeded hash on the canonical 4-tuple (lower endpoint first) with
  * linear probing; flows also sit on two lists: first-seen order (ids and
  * the end-of-input flush never depend on hash order) and last-activity
- * order (p0f's age list) for idle ending and --max-flows eviction. A
- * small table of closed 4-tuples remembers TIME-WAIT for port_reuse. */
+ * order (p0f's age list) for --max-flows eviction and the order in
+ * which timeouts act. Timeouts (idle, finished flows, SYN and CLOSE_WAIT
+ * timers) run from a timer wheel: each flow sits in the bucket of the
+ * earliest time one could act on it, so a sweep looks only at flows that
+ * are due, not at every quiet one. A small table of closed 4-tuples
+ * remembers TIME-WAIT for port_reuse. */
 
 #include "synfin/flowtab.h"
 
@@ -17,11 +21,17 @@
 
 #define CLOSE_HOLD_NS (2ull * 1000000000)  /* finished flows end when quiet */
 #define SWEEP_EVERY_NS 250000000u       /* timeouts checked every 0.25 s */
+#define WHEEL_SHIFT 28                  /* buckets of 2^28 ns, ~0.27 s */
+#define WHEEL_SIZE 4096u                /* ~18 minutes around */
 
 struct node {
     struct sf_flow flow;
     struct node *seen_prev, *seen_next;  /* first-seen order */
     struct node *age_prev, *age_next;    /* oldest activity first */
+    struct node *tw_next, **tw_pprev;    /* timer bucket; pprev NULL:
+                                          * not in the wheel */
+    uint64_t due;            /* a timeout may act from then on */
+    uint64_t touch;          /* activity order: the age list's */
     uint64_t hash;
 };
 
@@ -40,6 +50,12 @@ struct sf_flowtab {
     struct node *age_head, *age_tail;
     uint32_t next_id;
     uint64_t last_sweep;
+    uint64_t soonest;        /* the shortest timeout */
+    uint64_t touches;
+    struct node *wheel[WHEEL_SIZE];
+    uint64_t wheel_from;     /* first bucket (absolute) not swept past */
+    struct node **due;       /* a sweep's due flows */
+    size_t cap_due;
     uint64_t now;
     struct tomb *tombs;
     size_t tomb_cap, tomb_count;
@@ -192,6 +208,7 @@ static void age_unlink(struct sf_flowtab *ft, struct node *n)
 
 static void age_push(struct sf_flowtab *ft, struct node *n)
 {
+    n->touch = ++ft->touches;
     n->age_prev = ft->age_tail;
     n->age_next = NULL;
     if (ft->age_tail)
@@ -260,6 +277,98 @@ static uint64_t tomb_get(const struct sf_flowtab *ft, uint64_t h)
     return 0;
 }
 
+/* ---- timers ---- */
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* The earliest time a sweep may act on f: end it (idle, or finished and
+ * quiet), or report a SYN or CLOSE_WAIT timeout, which sweeps check only
+ * once the flow has been quiet for the shortest timeout. */
+static uint64_t deadline(const struct sf_flowtab *ft, const struct sf_flow *f)
+{
+    uint64_t d = add_sat(f->last_ns, ft->cfg.idle_ns);
+    if (f->finished && add_sat(f->last_ns, CLOSE_HOLD_NS) < d)
+        d = add_sat(f->last_ns, CLOSE_HOLD_NS);
+    uint64_t check = sf_tracker_next_check(f, ft->cfg.linger_ns);
+    uint64_t gate = add_sat(f->last_ns, ft->soonest);
+    if (check < gate)
+        check = gate;
+    return check < d ? check : d;
+}
+
+static void wheel_unlink(struct node *n)
+{
+    if (!n->tw_pprev)
+        return;
+    *n->tw_pprev = n->tw_next;
+    if (n->tw_next)
+        n->tw_next->tw_pprev = n->tw_pprev;
+    n->tw_next = NULL;
+    n->tw_pprev = NULL;
+}
+
+static void wheel_insert(struct sf_flowtab *ft, struct node *n, uint64_t due)
+{
+    struct node **head = &ft->wheel[(due >> WHEEL_SHIFT) % WHEEL_SIZE];
+    n->due = due;
+    n->tw_next = *head;
+    if (*head)
+        (*head)->tw_pprev = &n->tw_next;
+    *head = n;
+    n->tw_pprev = head;
+}
+
+/* After a segment: a deadline that came closer moves the flow now; one
+ * that went away is found when the old bucket comes up. */
+static void wheel_update(struct sf_flowtab *ft, struct node *n)
+{
+    uint64_t d = deadline(ft, &n->flow);
+    if (n->tw_pprev && d >= n->due)
+        return;
+    wheel_unlink(n);
+    wheel_insert(ft, n, d);
+}
+
+static int touch_cmp(const void *a, const void *b)
+{
+    const struct node *x = *(struct node *const *)a;
+    const struct node *y = *(struct node *const *)b;
+    return x->touch < y->touch ? -1 : x->touch > y->touch;
+}
+
+/* Takes the flows due at ft->now out of the wheel into ft->due, in
+ * activity order (as the age list has them); returns how many. */
+static size_t take_due(struct sf_flowtab *ft)
+{
+    uint64_t cur = ft->now >> WHEEL_SHIFT;
+    uint64_t from = ft->wheel_from;
+    if (from > cur || cur - from >= WHEEL_SIZE)     /* each bucket once */
+        from = cur >= WHEEL_SIZE - 1 ? cur - (WHEEL_SIZE - 1) : 0;
+    size_t n_due = 0;
+    for (uint64_t k = from; k <= cur; k++) {
+        for (struct node *n = ft->wheel[k % WHEEL_SIZE], *next; n;
+             n = next) {
+            next = n->tw_next;
+            if (n->due > ft->now)
+                continue;
+            wheel_unlink(n);
+            if (n_due == ft->cap_due) {
+                ft->cap_due = ft->cap_due ? ft->cap_due * 2 : 256;
+                ft->due = sf_xrealloc(ft->due,
+                                      ft->cap_due * sizeof(*ft->due));
+            }
+            ft->due[n_due++] = n;
+        }
+    }
+    ft->wheel_from = cur;   /* the current bucket is not all due yet */
+    if (n_due > 1)
+        qsort(ft->due, n_due, sizeof(*ft->due), touch_cmp);
+    return n_due;
+}
+
 /* ---- life cycle ---- */
 
 struct sf_flowtab *sf_flowtab_new(const struct sf_flowtab_config *cfg,
@@ -275,6 +384,12 @@ struct sf_flowtab *sf_flowtab_new(const struct sf_flowtab_config *cfg,
         ft->cfg.idle_ns = SF_DEFAULT_IDLE_NS;
     if (!ft->cfg.linger_ns)
         ft->cfg.linger_ns = SF_DEFAULT_LINGER_NS;
+    ft->soonest = CLOSE_HOLD_NS;
+    if (ft->cfg.linger_ns < ft->soonest)
+        ft->soonest = ft->cfg.linger_ns;
+    if (ft->cfg.idle_ns < ft->soonest)
+        ft->soonest = ft->cfg.idle_ns;
+    ft->wheel_from = UINT64_MAX;        /* no sweep yet */
     /* a random seed: crafted 4-tuples cannot be made to collide */
     if (getrandom(&ft->seed, sizeof(ft->seed), GRND_NONBLOCK) !=
         (ssize_t)sizeof(ft->seed))
@@ -303,6 +418,7 @@ void sf_flowtab_free(struct sf_flowtab *ft)
     }
     free(ft->slots);
     free(ft->tombs);
+    free(ft->due);
     free(ft);
 }
 
@@ -341,6 +457,7 @@ static int end_flow(struct sf_flowtab *ft, struct node *n,
     slot_remove(ft, n);
     age_unlink(ft, n);
     seen_unlink(ft, n);
+    wheel_unlink(n);
     ft->count--;
     if (why == SF_END_EVICTED)
         ft->st.evicted++;
@@ -358,23 +475,21 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
     if (ft->now - ft->last_sweep < SWEEP_EVERY_NS)
         return 0;
     ft->last_sweep = ft->now;
-    uint64_t soonest = CLOSE_HOLD_NS;
-    if (ft->cfg.linger_ns < soonest)
-        soonest = ft->cfg.linger_ns;
-    if (ft->cfg.idle_ns < soonest)
-        soonest = ft->cfg.idle_ns;
+    size_t n_due = take_due(ft);
     int rc = 0;
-    for (struct node *n = ft->age_head, *next; n && rc == 0; n = next) {
-        next = n->age_next;
+    for (size_t i = 0; i < n_due; i++) {
+        struct node *n = ft->due[i];
         struct sf_flow *f = &n->flow;
         uint64_t quiet = ft->now - f->last_ns;
-        if (quiet < soonest)
-            break;                      /* the rest are more recent */
-        if (quiet >= ft->cfg.idle_ns)
-            rc = end_flow(ft, n, SF_END_IDLE, sink);
-        else if (f->finished && quiet >= CLOSE_HOLD_NS)
-            rc = end_flow(ft, n, SF_END_CLOSED, sink);
-        else {
+        if (rc == 0 && quiet >= ft->soonest) {
+            if (quiet >= ft->cfg.idle_ns) {
+                rc = end_flow(ft, n, SF_END_IDLE, sink);
+                continue;
+            }
+            if (f->finished && quiet >= CLOSE_HOLD_NS) {
+                rc = end_flow(ft, n, SF_END_CLOSED, sink);
+                continue;
+            }
             long idx = sf_tracker_check_linger(f, ft->now, ft->cfg.linger_ns);
             if (idx >= 0)
                 rc = emit_anomaly(sink, f, &f->an[idx], false);
@@ -382,6 +497,7 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
             if (idx >= 0 && rc == 0)
                 rc = emit_anomaly(sink, f, &f->an[idx], false);
         }
+        wheel_insert(ft, n, deadline(ft, f));
     }
     return rc;
 }
@@ -470,6 +586,7 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
         ev.anom[0] = &f->an[reuse_idx];
         ev.nanom++;
     }
+    wheel_update(ft, n);
     if (sink->on_event)
         rc = sink->on_event(sink->ctx, &ev);
     return rc;

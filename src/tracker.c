@@ -691,14 +691,21 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
         ev->anom[ev->nanom++] = &f->an[c.new_an[i]];
 }
 
+/* Index of the flow's anomaly of `type`, or -1. */
+static long anomaly_index(const struct sf_flow *f, enum sf_anomaly_type type)
+{
+    for (size_t i = 0; i < f->n_an; i++)
+        if (f->an[i].type == type)
+            return (long)i;
+    return -1;
+}
+
 /* The flow's anomaly of `type`, or NULL. */
 static struct sf_anomaly *find_anomaly(struct sf_flow *f,
                                        enum sf_anomaly_type type)
 {
-    for (size_t i = 0; i < f->n_an; i++)
-        if (f->an[i].type == type)
-            return &f->an[i];
-    return NULL;
+    long i = anomaly_index(f, type);
+    return i < 0 ? NULL : &f->an[i];
 }
 
 static bool syn_unanswered(const struct sf_flow *f)
@@ -717,6 +724,26 @@ long sf_tracker_check_syn(struct sf_flow *f, uint64_t now_ns)
                                         f->syn_ns,
                                         f->ep[SF_CLIENT].syn_count, 0);
     return idx < f->n_an ? (long)idx : -1;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+uint64_t sf_tracker_next_check(const struct sf_flow *f, uint64_t linger_ns)
+{
+    uint64_t t = UINT64_MAX;
+    if (syn_unanswered(f) && anomaly_index(f, SF_AN_SYN_UNANSWERED) < 0)
+        t = add_sat(f->syn_ns, SF_SYN_TIMEOUT_NS);
+    if (f->linger_side != SF_NOSIDE)
+        return t;
+    for (int i = 0; i < 2; i++) {
+        uint64_t at = add_sat(f->ep[i].last_ns, linger_ns);
+        if (f->ep[i].state == SF_TCP_CLOSE_WAIT && at < t)
+            t = at;
+    }
+    return t;
 }
 
 long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_ns,

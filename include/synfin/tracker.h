@@ -52,6 +52,11 @@ size_t sf_tracker_add_anomaly(struct sf_flow *f, enum sf_anomaly_type type,
  * per flow) and returns its index, else -1. */
 long sf_tracker_check_syn(struct sf_flow *f, uint64_t now_ns);
 
+/* The earliest packet time at which sf_tracker_check_syn() or
+ * sf_tracker_check_linger() could report something, UINT64_MAX if
+ * neither can any more (the flow table's timers use it). */
+uint64_t sf_tracker_next_check(const struct sf_flow *f, uint64_t linger_ns);
+
 /* close_wait_linger: when a side acknowledged the peer's FIN and has been
  * idle in CLOSE_WAIT for `linger_ns` at packet time `now_ns`, records the
  * anomaly (once per flow) and returns its index, else -1. */
