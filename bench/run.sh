@@ -277,12 +277,13 @@ fmt_rate() {
 }
 
 # ---------------------------------------------------------------- tools
-keys=(readloop readloop_buf synfin_plain synfin_q synfin_default tcpdump)
+keys=(readloop readloop_buf synfin_plain synfin_q synfin_json synfin_default tcpdump)
 declare -A label
 label[readloop]="readloop (floor)"
 label[readloop_buf]="readloop --bufsize 1M"
 label[synfin_plain]="synfin --plain"
 label[synfin_q]="synfin -q"
+label[synfin_json]="synfin --json"
 label[synfin_default]="synfin (timeline)"
 label[tcpdump]="tcpdump -nn"
 label[tshark]="tshark -q -z conv,tcp"
@@ -297,6 +298,7 @@ run_tool() {
         readloop_buf) timed_run "$key" "$cap" "$readloop" --bufsize 1M "$cap" ;;
         synfin_plain) timed_run "$key" "$cap" "$synfin" --plain -r "$cap" ;;
         synfin_q) timed_run "$key" "$cap" "$synfin" -q -r "$cap" ;;
+        synfin_json) timed_run "$key" "$cap" "$synfin" --json -r "$cap" ;;
         synfin_default) timed_run "$key" "$cap" "$synfin" -r "$cap" ;;
         tcpdump) timed_run "$key" "$cap" tcpdump -nn -r "$cap" ;;
         tshark) timed_run "$key" "$cap" tshark -q -z conv,tcp -r "$cap" ;;
