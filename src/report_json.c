@@ -96,9 +96,17 @@ static void set_int(struct slot *s, bool present, int64_t v)
 
 static void set_str(struct slot *s, bool present, const char *v)
 {
+    if (present && strcmp(json_object_get_string(s->val), v) != 0) {
+        /* a new object, not json_object_set_string(): json-c 0.16 loses
+         * the buffer of a string it had to grow (LeakSanitizer found it
+         * under the pipeline fuzzer); most values repeat anyway */
+        json_object *o = json_object_new_string(v);
+        if (s->shown)
+            add(s->parent, s->key, json_object_get(o));
+        json_object_put(s->val);
+        s->val = o;
+    }
     slot_show(s, present);
-    if (present)
-        json_object_set_string(s->val, v);
 }
 
 static void set_bool(struct slot *s, bool v)
