@@ -212,7 +212,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct sf_json *js = NULL;
     switch ((h >> 6) % 3) {
     case 0: {
+        /* line-buffered: the same rendering on this thread, without a
+         * writer thread and its batches started for every input */
         struct sf_timeline_config tc = { .fmt = c.fmt, .fd = null_fd,
+                                         .line_buffered = true,
                                          .anomalies_only = (h >> 8) & 1 };
         tl = sf_timeline_new(&tc, NULL);
         c.next = sf_timeline_sink(tl);
@@ -222,6 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 1: {
         struct sf_json_config jc = { .fd = null_fd, .nano = nano,
+                                     .line_buffered = true,
                                      .flows = true, .events = true };
         js = sf_json_new(&jc, NULL);
         c.next = sf_json_sink(js);
@@ -255,13 +259,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         frames++;
         if (fr.caplen > 262144 || fr.number != frames)
             abort();
-        pkt.ts_sec = fr.ts_sec;
-        pkt.ts_nsec = fr.ts_nsec;
-        pkt.number = fr.number;
         tot.packets++;
-        enum sf_decode_status st = sf_decode(fr.dlt, fr.data, fr.caplen,
-                                             fr.wirelen, &pkt);
-        if (st == SF_DECODE_OK)
+        if (sf_pipeline_decode(&fr, &pkt) == SF_DECODE_OK)
             tot.tcp++;
         if (sf_pkt_ns(&pkt) > last_ns)
             last_ns = sf_pkt_ns(&pkt);

@@ -279,21 +279,16 @@ static uint64_t tomb_get(const struct sf_flowtab *ft, uint64_t h)
 
 /* ---- timers ---- */
 
-static uint64_t add_sat(uint64_t a, uint64_t b)
-{
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 /* The earliest time a sweep may act on f: end it (idle, or finished and
  * quiet), or report a SYN or CLOSE_WAIT timeout, which sweeps check only
  * once the flow has been quiet for the shortest timeout. */
 static uint64_t deadline(const struct sf_flowtab *ft, const struct sf_flow *f)
 {
-    uint64_t d = add_sat(f->last_ns, ft->cfg.idle_ns);
-    if (f->finished && add_sat(f->last_ns, CLOSE_HOLD_NS) < d)
-        d = add_sat(f->last_ns, CLOSE_HOLD_NS);
+    uint64_t d = sf_add_sat(f->last_ns, ft->cfg.idle_ns);
+    if (f->finished && sf_add_sat(f->last_ns, CLOSE_HOLD_NS) < d)
+        d = sf_add_sat(f->last_ns, CLOSE_HOLD_NS);
     uint64_t check = sf_tracker_next_check(f, ft->cfg.linger_ns);
-    uint64_t gate = add_sat(f->last_ns, ft->soonest);
+    uint64_t gate = sf_add_sat(f->last_ns, ft->soonest);
     if (check < gate)
         check = gate;
     return check < d ? check : d;

@@ -790,13 +790,8 @@ static int run(const struct options *o)
         }
         if (rc != 1)
             break;
-        pkt.ts_sec = fr.ts_sec;
-        pkt.ts_nsec = fr.ts_nsec;
-        pkt.number = fr.number;
         tot.packets++;
-        enum sf_decode_status st = sf_decode(fr.dlt, fr.data, fr.caplen,
-                                             fr.wirelen, &pkt);
-        if (st == SF_DECODE_OK)
+        if (sf_pipeline_decode(&fr, &pkt) == SF_DECODE_OK)
             tot.tcp++;
         else
             count_reason(&reasons, &pkt);

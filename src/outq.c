@@ -53,11 +53,6 @@ struct sf_outq {
     } s;
 };
 
-static size_t round8(size_t n)
-{
-    return (n + 7) & ~(size_t)7;
-}
-
 static struct batch *filling(struct sf_outq *q)
 {
     return &q->b[q->nsub % NBATCH];
@@ -80,7 +75,7 @@ static void render_batch(struct sf_outq *q, const struct batch *b)
         q->cfg.render(q->cfg.ctx, b->mem + off + HDR, out);
         if (out->len >= WRITE_AT && sf_buf_write(out, q->cfg.fd))
             write_failed(q);
-        off += HDR + round8(n);
+        off += HDR + SF_ALIGN8(n);
     }
     if (b->flush && !q->w.err && out->len && sf_buf_write(out, q->cfg.fd))
         write_failed(q);
@@ -116,11 +111,11 @@ struct sf_outq *sf_outq_new(const struct sf_outq_config *cfg)
     q->cfg = *cfg;
     sf_buf_init(&q->w.out);
     sf_buf_grow(&q->w.out, WRITE_AT + 4096);
-    for (size_t i = 0; i < (cfg->threaded ? NBATCH : 1); i++) {
+    for (size_t i = 0; i < (cfg->line_buffered ? 1 : NBATCH); i++) {
         q->b[i].cap = BATCH_BYTES;
         q->b[i].mem = sf_xmalloc(BATCH_BYTES);
     }
-    if (!cfg->threaded)
+    if (cfg->line_buffered)
         return q;
     pthread_mutex_init(&q->s.mu, NULL);
     pthread_cond_init(&q->s.cv, NULL);
@@ -161,7 +156,7 @@ static int status(int err, int e)
 void *sf_outq_begin(struct sf_outq *q, size_t n)
 {
     struct batch *b = q->threaded ? filling(q) : &q->b[0];
-    size_t need = HDR + round8(n);
+    size_t need = HDR + SF_ALIGN8(n);
     if (q->threaded && b->used + need > b->cap && b->used) {
         submit(q, false);
         b = filling(q);
@@ -179,7 +174,7 @@ int sf_outq_end(struct sf_outq *q)
     size_t n = q->pending;
     struct batch *b = q->threaded ? filling(q) : &q->b[0];
     memcpy(b->mem + b->used, &n, sizeof(n));
-    b->used += HDR + round8(n);
+    b->used += HDR + SF_ALIGN8(n);
     if (q->threaded)
         return status(q->seen_err, q->seen_errno);
     b->flush = q->cfg.line_buffered;

@@ -17,6 +17,15 @@ static int emit_unattached(struct sf_sink *sink, const struct sf_pkt *p)
     return sink->on_event(sink->ctx, &ev);
 }
 
+enum sf_decode_status sf_pipeline_decode(const struct sf_frame *fr,
+                                         struct sf_pkt *pkt)
+{
+    pkt->ts_sec = fr->ts_sec;
+    pkt->ts_nsec = fr->ts_nsec;
+    pkt->number = fr->number;
+    return sf_decode(fr->dlt, fr->data, fr->caplen, fr->wirelen, pkt);
+}
+
 int sf_pipeline_packet(struct sf_flowtab *ft, struct sf_tdfmt *fmt,
                        struct sf_sink *sink, const struct sf_pkt *pkt)
 {

@@ -18,8 +18,8 @@
 
 /* Flow and event objects are not built anew each time: a template of
  * each is built once and its values rewritten in place, so a flow costs
- * no allocation (json-c's per-object hash tables and strdups were most of
- * the time). A value that may be null is a slot: our own object, put
+ * no object, hash table or key allocation (they were most of the time);
+ * only a string whose text changed, and the anomaly entries, are new. A value that may be null is a slot: our own object, put
  * into its parent or replaced by null there (json-c replaces a key's
  * value in place, so the order stays). Times are fixed-point text we
  * write ourselves, handed to json-c through a serializer of our own.
@@ -135,10 +135,11 @@ static void set_fixed(struct slot *s, bool nano, bool present, uint64_t v,
                                unit, zeros);
 }
 
-/* Epoch seconds with 6 decimals (9 for nanosecond captures); 0 is null. */
-static void set_ts(struct slot *s, bool nano, uint64_t ns)
+/* Epoch seconds with 6 decimals (9 for nanosecond captures); time 0 is
+ * null as well as one not `present`. */
+static void set_ts(struct slot *s, bool nano, bool present, uint64_t ns)
 {
-    set_fixed(s, nano, ns != 0, ns, 1000000000, 9);
+    set_fixed(s, nano, present && ns != 0, ns, 1000000000, 9);
 }
 
 /* A duration in milliseconds, to the microsecond (nanosecond). */
@@ -253,8 +254,8 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
         set_str(&s[F_CIP + 2 * side], true, b.data);
         set_int(&s[F_CPORT + 2 * side], true, f->ep[side].port);
     }
-    set_ts(&s[F_FIRST], nano, f->first_ns);
-    set_ts(&s[F_LAST], nano, f->last_ns);
+    set_ts(&s[F_FIRST], nano, true, f->first_ns);
+    set_ts(&s[F_LAST], nano, true, f->last_ns);
     set_ms(&s[F_DUR], nano, true, f->first_ns, f->last_ns);
     for (int side = 0; side < 2; side++) {
         const struct sf_endpoint *e = &f->ep[side];
@@ -264,12 +265,9 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
     }
     set_str(&s[F_HS_STATE], true,
             sf_handshake_name((enum sf_handshake)f->handshake));
-    set_fixed(&s[F_SYN_TS], nano, f->has_syn && f->syn_ns, f->syn_ns,
-              1000000000, 9);
-    set_fixed(&s[F_SYNACK_TS], nano, f->has_synack && f->synack_ns,
-              f->synack_ns, 1000000000, 9);
-    set_fixed(&s[F_ACK_TS], nano, f->has_ack && f->ack_ns, f->ack_ns,
-              1000000000, 9);
+    set_ts(&s[F_SYN_TS], nano, f->has_syn, f->syn_ns);
+    set_ts(&s[F_SYNACK_TS], nano, f->has_synack, f->synack_ns);
+    set_ts(&s[F_ACK_TS], nano, f->has_ack, f->ack_ns);
     set_ms(&s[F_SYN_SYNACK], nano, f->has_syn && f->has_synack, f->syn_ns,
            f->synack_ns);
     set_ms(&s[F_SYNACK_ACK], nano, f->has_synack && f->has_ack,
@@ -374,7 +372,7 @@ static void event_fill(struct event_tpl *t, bool nano,
 {
     struct slot *s = t->s;
     bool p = e->has_pkt, in_flow = e->flow_id != 0;
-    set_ts(&s[E_TS], nano, e->ts_ns);
+    set_ts(&s[E_TS], nano, true, e->ts_ns);
     set_int(&s[E_FLOW], in_flow, e->flow_id);
     set_int(&s[E_PACKET], p, (int64_t)e->number);
     set_str(&s[E_DIR], p && in_flow, e->side == SF_CLIENT ? "c2s" : "s2c");
@@ -466,7 +464,6 @@ struct sf_json *sf_json_new(const struct sf_json_config *cfg, char *errbuf)
     flow_tpl_init(&j->r.flow);
     event_tpl_init(&j->r.event);
     struct sf_outq_config qc = { .fd = cfg->fd,
-                                 .threaded = !cfg->line_buffered,
                                  .line_buffered = cfg->line_buffered,
                                  .render = render,
                                  .ctx = &j->r };
@@ -532,7 +529,7 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
     /* the flow is freed after this call: the record carries a copy,
      * its anomalies right after it */
     size_t an_bytes = f->n_an * sizeof(f->an[0]);
-    size_t off = (sizeof(*f) + 7) & ~(size_t)7;
+    size_t off = SF_ALIGN8(sizeof(*f));
     unsigned char *rec = sf_outq_begin(j->q, REC_BODY + off + an_bytes);
     *rec = REC_FLOW;
     struct sf_flow *copy = (struct sf_flow *)(rec + REC_BODY);

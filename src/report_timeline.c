@@ -49,7 +49,7 @@ struct rec {
 };
 
 /* the line or the text follows the header */
-#define REC_BODY ((sizeof(struct rec) + 7) & ~(size_t)7)
+#define REC_BODY SF_ALIGN8(sizeof(struct rec))
 
 /* The writer's side: only what rendering needs. */
 struct lines {
@@ -95,7 +95,6 @@ struct sf_timeline *sf_timeline_new(const struct sf_timeline_config *cfg,
         t->lines.plain = cfg->plain;
         t->lines.color = cfg->color;
         struct sf_outq_config qc = { .fd = cfg->fd,
-                                     .threaded = !cfg->line_buffered,
                                      .line_buffered = cfg->line_buffered,
                                      .render = render,
                                      .ctx = &t->lines };

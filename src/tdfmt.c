@@ -23,7 +23,7 @@
  * an IPv4 entry is 24 bytes: a million conversations stay cache-friendly. */
 struct seqtab {
     uint32_t *w;                /* cap entries of kw + 3 words */
-    size_t kw, cap, count;      /* cap is a power of two */
+    size_t cap, count;          /* cap is a power of two */
 };
 
 struct ifname_cache {
@@ -93,8 +93,6 @@ struct sf_tdfmt *sf_tdfmt_new(const struct sf_tdfmt_config *cfg, char *errbuf)
     struct sf_tdfmt *f = sf_xcalloc(1, sizeof(*f));
     if (cfg)
         f->cfg = *cfg;
-    f->seq4.kw = 3;
-    f->seq6.kw = 9;
     render_init(&f->r, cfg);
     tzset();                    /* localtime_r need not do it */
     return f;
@@ -373,8 +371,9 @@ static inline uint32_t *seqtab_find(struct seqtab *t, const uint32_t *key,
 static void relative_seq(struct sf_tdfmt *f, const struct sf_pkt *p,
                          struct sf_tdfmt_line *l)
 {
-    size_t alen = p->ipver == 6 ? 16 : 4;
-    struct seqtab *t = p->ipver == 6 ? &f->seq6 : &f->seq4;
+    bool v6 = p->ipver == 6;
+    size_t alen = v6 ? 16 : 4, kw = v6 ? 9 : 3;
+    struct seqtab *t = v6 ? &f->seq6 : &f->seq4;
     uint32_t key[9];
     bool rev = false;
     if (p->sport > p->dport)
@@ -384,12 +383,13 @@ static void relative_seq(struct sf_tdfmt *f, const struct sf_pkt *p,
     /* tha: canonical source, destination, then the ports */
     memcpy(key, rev ? p->dst : p->src, alen);
     memcpy((uint8_t *)key + alen, rev ? p->src : p->dst, alen);
-    key[t->kw - 1] = rev ? (uint32_t)p->dport << 16 | p->sport
+    key[kw - 1] = rev ? (uint32_t)p->dport << 16 | p->sport
                          : (uint32_t)p->sport << 16 | p->dport;
     bool fresh;
-    uint32_t *e = p->ipver == 6 ? seqtab_find(t, key, 9, &fresh)
-                                : seqtab_find(t, key, 3, &fresh);
-    uint32_t *th_seq = &e[t->kw], *th_ack = &e[t->kw + 1];
+    /* the width as a constant at each call (see key_hash) */
+    uint32_t *e = v6 ? seqtab_find(t, key, 9, &fresh)
+                     : seqtab_find(t, key, 3, &fresh);
+    uint32_t *th_seq = &e[kw], *th_ack = &e[kw + 1];
     if (fresh || (p->flags & SF_TH_SYN)) {
         if (rev) {
             *th_ack = p->seq;
@@ -434,7 +434,7 @@ size_t sf_tdfmt_line_size(const struct sf_pkt *p)
     for (size_t i = 0; i < p->n_ip6ext; i++)
         if (ext_printed(&p->ip6ext[i]))
             n += p->ip6ext[i].len;
-    return (n + 7) & ~(size_t)7;
+    return n;
 }
 
 static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
@@ -455,19 +455,19 @@ static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
                        p->n_ip6ext * sizeof(p->ip6ext[0]));
     if (!copy)
         return true;
+    /* the copy points only into itself: what is not printed, at NULL */
     uint8_t *w = l->bytes;
     size_t n = opt_reads(p);
-    if (n) {
+    l->pkt.opt = n ? w : NULL;
+    if (n)
         memcpy(w, p->opt, n);
-        l->pkt.opt = w;
-        w += n;
-    }
+    w += n;
     for (size_t i = 0; i < p->n_ip6ext; i++) {
         const struct sf_ip6ext *e = &p->ip6ext[i];
+        l->pkt.ip6ext[i].hdr = ext_printed(e) ? w : NULL;
         if (!ext_printed(e))
             continue;
         memcpy(w, e->hdr, e->len);
-        l->pkt.ip6ext[i].hdr = w;
         w += e->len;
     }
     return true;

@@ -726,20 +726,15 @@ long sf_tracker_check_syn(struct sf_flow *f, uint64_t now_ns)
     return idx < f->n_an ? (long)idx : -1;
 }
 
-static uint64_t add_sat(uint64_t a, uint64_t b)
-{
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 uint64_t sf_tracker_next_check(const struct sf_flow *f, uint64_t linger_ns)
 {
     uint64_t t = UINT64_MAX;
     if (syn_unanswered(f) && anomaly_index(f, SF_AN_SYN_UNANSWERED) < 0)
-        t = add_sat(f->syn_ns, SF_SYN_TIMEOUT_NS);
+        t = sf_add_sat(f->syn_ns, SF_SYN_TIMEOUT_NS);
     if (f->linger_side != SF_NOSIDE)
         return t;
     for (int i = 0; i < 2; i++) {
-        uint64_t at = add_sat(f->ep[i].last_ns, linger_ns);
+        uint64_t at = sf_add_sat(f->ep[i].last_ns, linger_ns);
         if (f->ep[i].state == SF_TCP_CLOSE_WAIT && at < t)
             t = at;
     }

@@ -1,7 +1,8 @@
 /* Unit tests for outq: records come out rendered, complete and in order,
- * threaded or not; a record bigger than a batch; a record begun and not
- * ended is dropped; drain writes everything; a failed write (EPIPE, a
- * full device) is reported with errno and stops the output. */
+ * threaded or line-buffered (on the caller's thread); a record bigger
+ * than a batch; a record begun and not ended is dropped; drain writes
+ * everything; a failed write (EPIPE) is reported with errno, sticks and
+ * stops the output. */
 
 #include <errno.h>
 #include <setjmp.h>
@@ -76,15 +77,14 @@ static char *expected(uint32_t count, uint32_t big_every)
     return b.data;
 }
 
-static void run_order(bool threaded, bool line_buffered)
+static void run_order(bool line_buffered)
 {
     char path[] = "/tmp/synfin-outq-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     unlink(path);
     unsigned calls = 0;
-    struct sf_outq_config cfg = { .fd = fd, .threaded = threaded,
-                                  .line_buffered = line_buffered,
+    struct sf_outq_config cfg = { .fd = fd, .line_buffered = line_buffered,
                                   .render = render, .ctx = &calls };
     struct sf_outq *q = sf_outq_new(&cfg);
     const uint32_t count = 200000, big_every = 50000;
@@ -112,13 +112,13 @@ static void run_order(bool threaded, bool line_buffered)
 static void test_threaded_order(void **state)
 {
     (void)state;
-    run_order(true, false);
+    run_order(false);
 }
 
 static void test_unthreaded_order(void **state)
 {
     (void)state;
-    run_order(false, false);
+    run_order(true);
 }
 
 static void test_line_buffered_writes_each_record(void **state)
@@ -127,8 +127,8 @@ static void test_line_buffered_writes_each_record(void **state)
     int p[2];
     assert_int_equal(pipe(p), 0);
     unsigned calls = 0;
-    struct sf_outq_config cfg = { .fd = p[1], .threaded = false,
-                                  .line_buffered = true, .render = render,
+    struct sf_outq_config cfg = { .fd = p[1], .line_buffered = true,
+                                  .render = render,
                                   .ctx = &calls };
     struct sf_outq *q = sf_outq_new(&cfg);
     assert_int_equal(put(q, 42, 0), 0);
@@ -141,13 +141,14 @@ static void test_line_buffered_writes_each_record(void **state)
     close(p[1]);
 }
 
-static void run_epipe(bool threaded)
+static void run_epipe(bool line_buffered)
 {
     int p[2];
     assert_int_equal(pipe(p), 0);
     close(p[0]);                        /* nobody reads: EPIPE */
     unsigned calls = 0;
-    struct sf_outq_config cfg = { .fd = p[1], .threaded = threaded,
+    struct sf_outq_config cfg = { .fd = p[1],
+                                  .line_buffered = line_buffered,
                                   .render = render, .ctx = &calls };
     struct sf_outq *q = sf_outq_new(&cfg);
     int rc = 0;
@@ -171,13 +172,13 @@ static void run_epipe(bool threaded)
 static void test_threaded_epipe(void **state)
 {
     (void)state;
-    run_epipe(true);
+    run_epipe(false);
 }
 
 static void test_unthreaded_epipe(void **state)
 {
     (void)state;
-    run_epipe(false);
+    run_epipe(true);
 }
 
 static void test_free_without_drain(void **state)
@@ -186,8 +187,8 @@ static void test_free_without_drain(void **state)
     int p[2];
     assert_int_equal(pipe(p), 0);
     unsigned calls = 0;
-    struct sf_outq_config cfg = { .fd = p[1], .threaded = true,
-                                  .render = render, .ctx = &calls };
+    struct sf_outq_config cfg = { .fd = p[1], .render = render,
+                                  .ctx = &calls };
     struct sf_outq *q = sf_outq_new(&cfg);
     assert_int_equal(put(q, 1, 0), 0);
     sf_outq_free(q);                    /* joins; nothing left running */

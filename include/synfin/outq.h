@@ -9,8 +9,8 @@
  * decoding and tracking meanwhile, so a run costs about the larger of the
  * two halves instead of their sum.
  *
- * Without the thread (live capture, where every line must be written at
- * once, or when the thread cannot start) a record is rendered and written
+ * Without the thread (line-buffered output for live capture, where every
+ * line must be written at once, or when the thread cannot start) a record is rendered and written
  * by sf_outq_end() itself, through the same callback: one code path for
  * the text either way. */
 
@@ -26,8 +26,8 @@ typedef void (*sf_outq_render_fn)(void *ctx, const void *rec,
 
 struct sf_outq_config {
     int fd;                  /* where the text goes */
-    bool threaded;           /* render on a writer thread */
-    bool line_buffered;      /* unthreaded: write after every record */
+    bool line_buffered;      /* live: render and write each record at
+                              * once, on the caller's thread */
     sf_outq_render_fn render;
     void *ctx;               /* borrowed; the render callback's alone */
 };
@@ -38,8 +38,9 @@ struct sf_outq;
  * started the queue works unthreaded. */
 SF_NODISCARD struct sf_outq *sf_outq_new(const struct sf_outq_config *cfg);
 
-/* Room (8-byte aligned) for a record of `n` bytes, valid until sf_outq_end() or the next sf_outq_begin(); a record begun
- * and not ended is dropped. */
+/* Room (8-byte aligned) for a record of `n` bytes, valid until
+ * sf_outq_end() or the next sf_outq_begin(); a record begun and not
+ * ended is dropped. */
 void *sf_outq_begin(struct sf_outq *q, size_t n);
 
 /* Queues the record begun last. Returns 0, or SF_ERR_IO with errno set

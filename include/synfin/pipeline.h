@@ -5,12 +5,18 @@
  * synfin's run loop and the pipeline fuzzer, so the fuzzer drives the
  * very path the tool takes. */
 
+#include "synfin/capture.h"
 #include "synfin/decode.h"
 #include "synfin/event.h"
 #include "synfin/flowtab.h"
 #include "synfin/tdfmt.h"
 
-/* Hands `pkt` (already through sf_decode) on: a decoded segment to the
+/* Decodes the frame into `pkt`, with its time stamp and number. Returns
+ * pkt->status. */
+enum sf_decode_status sf_pipeline_decode(const struct sf_frame *fr,
+                                         struct sf_pkt *pkt);
+
+/* Hands `pkt` (already through sf_pipeline_decode) on: a decoded segment to the
  * flow table `ft`; a TCP packet that is not (cut short, malformed, or
  * every packet when `ft` is NULL, i.e. --plain) to the sink as a line of
  * no flow; anything else is skipped by `fmt` (tcpdump's -ttt delta still

@@ -63,7 +63,7 @@ struct sf_tdfmt_line {
     uint8_t bytes[];         /* copies of option and extension header bytes */
 };
 
-/* Bytes to reserve for `pkt`'s line (a multiple of 8). */
+/* Bytes to reserve for `pkt`'s line. */
 size_t sf_tdfmt_line_size(const struct sf_pkt *pkt);
 
 /* Fills `line`, which has sf_tdfmt_line_size(pkt) bytes. Returns false

@@ -38,6 +38,15 @@ const char *sf_strerror(int err);
 /* Writes "fmt..." into errbuf (SF_ERRBUF_SIZE bytes) if errbuf is non-NULL. */
 void sf_errbuf_set(char *errbuf, const char *fmt, ...) SF_PRINTF(2, 3);
 
+/* n rounded up to a multiple of 8 (record alignment). */
+#define SF_ALIGN8(n) (((n) + 7) & ~(size_t)7)
+
+/* a + b, or UINT64_MAX if that overflows (deadlines that never come). */
+static inline uint64_t sf_add_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 /* Allocation that prints one line and aborts when memory runs out. */
 void *sf_xmalloc(size_t n);
 void *sf_xcalloc(size_t nmemb, size_t size);
