@@ -23,16 +23,23 @@
 #define SWEEP_EVERY_NS 250000000u       /* timeouts checked every 0.25 s */
 #define WHEEL_SHIFT 28                  /* buckets of 2^28 ns, ~0.27 s */
 #define WHEEL_SIZE 4096u                /* ~18 minutes around */
+#define POOL_SHIFT 10                   /* nodes per pool chunk: 1024 */
+#define POOL_MASK ((1u << POOL_SHIFT) - 1)
+#define NOT_IN_WHEEL UINT32_MAX
 
+/* Nodes live in chunks of a pool and link to each other by number (0 is
+ * no node): half the size of pointers and no malloc header per flow.
+ * A freed node goes on a free list and is reused; chunks are kept until
+ * the table is freed. */
 struct node {
     struct sf_flow flow;
-    struct node *seen_prev, *seen_next;  /* first-seen order */
-    struct node *age_prev, *age_next;    /* oldest activity first */
-    struct node *tw_next, **tw_pprev;    /* timer bucket; pprev NULL:
-                                          * not in the wheel */
     uint64_t due;            /* a timeout may act from then on */
     uint64_t touch;          /* activity order: the age list's */
-    uint64_t hash;
+    uint32_t hash;           /* low half of the 4-tuple hash */
+    uint32_t age_prev, age_next;    /* oldest activity first; age_next
+                                     * also links the free list */
+    uint32_t tw_next, tw_prev;      /* timer bucket; tw_prev 0: first in
+                                     * its bucket, NOT_IN_WHEEL: none */
 };
 
 struct tomb {
@@ -43,18 +50,21 @@ struct tomb {
 struct sf_flowtab {
     struct sf_flowtab_config cfg;
     uint64_t seed;
-    struct node **slots;
+    uint32_t *slots;         /* node numbers, 0 = empty */
     size_t cap;              /* power of two */
     size_t count;
-    struct node *seen_head, *seen_tail;
-    struct node *age_head, *age_tail;
+    struct node **chunks;    /* the pool */
+    uint32_t nchunks;
+    uint32_t pool_top;       /* next never-used node number */
+    uint32_t free_head;      /* freed nodes */
+    uint32_t age_head, age_tail;
     uint32_t next_id;
     uint64_t last_sweep;
     uint64_t soonest;        /* the shortest timeout */
     uint64_t touches;
-    struct node *wheel[WHEEL_SIZE];
+    uint32_t wheel[WHEEL_SIZE];
     uint64_t wheel_from;     /* first bucket (absolute) not swept past */
-    struct node **due;       /* a sweep's due flows */
+    uint32_t *due;           /* a sweep's due flows; all flows at flush */
     size_t cap_due;
     uint64_t now;
     struct tomb *tombs;
@@ -79,21 +89,22 @@ static int endpoint_cmp(const uint8_t *x, uint16_t px, const uint8_t *y,
     return px < py ? -1 : px > py;
 }
 
-static void key_of(const struct sf_pkt *p, struct key *k)
+static void key_make(struct key *k, uint8_t ver, const uint8_t *src,
+                     uint16_t sport, const uint8_t *dst, uint16_t dport)
 {
-    size_t alen = p->ipver == 6 ? 16 : 4;
+    size_t alen = ver == 6 ? 16 : 4;
     memset(k, 0, sizeof(*k));           /* zeroed before filling */
-    k->ver = p->ipver;
-    if (endpoint_cmp(p->src, p->sport, p->dst, p->dport, alen) <= 0) {
-        memcpy(k->a, p->src, alen);
-        memcpy(k->b, p->dst, alen);
-        k->pa = p->sport;
-        k->pb = p->dport;
+    k->ver = ver;
+    if (endpoint_cmp(src, sport, dst, dport, alen) <= 0) {
+        memcpy(k->a, src, alen);
+        memcpy(k->b, dst, alen);
+        k->pa = sport;
+        k->pb = dport;
     } else {
-        memcpy(k->a, p->dst, alen);
-        memcpy(k->b, p->src, alen);
-        k->pa = p->dport;
-        k->pb = p->sport;
+        memcpy(k->a, dst, alen);
+        memcpy(k->b, src, alen);
+        k->pa = dport;
+        k->pb = sport;
     }
 }
 
@@ -122,6 +133,15 @@ static uint64_t key_hash(const struct sf_flowtab *ft, const struct key *k)
     return h ? h : 1;
 }
 
+/* The hash of a flow's 4-tuple, as key_hash gives it for its packets. */
+static uint64_t flow_hash(const struct sf_flowtab *ft, const struct sf_flow *f)
+{
+    struct key k;
+    key_make(&k, f->ipver, f->ep[0].addr, f->ep[0].port, f->ep[1].addr,
+             f->ep[1].port);
+    return key_hash(ft, &k);
+}
+
 /* Is `p` a segment of flow `f`, in either direction? Compares the
  * endpoints directly (no key is built per probe). */
 static bool flow_matches(const struct sf_flow *f, const struct sf_pkt *p)
@@ -139,6 +159,40 @@ static bool flow_matches(const struct sf_flow *f, const struct sf_pkt *p)
            memcmp(b->addr, p->src, alen) == 0;
 }
 
+/* ---- node pool ---- */
+
+static inline struct node *N(const struct sf_flowtab *ft, uint32_t i)
+{
+    return &ft->chunks[i >> POOL_SHIFT][i & POOL_MASK];
+}
+
+/* A zeroed node's number. */
+static uint32_t node_alloc(struct sf_flowtab *ft)
+{
+    uint32_t i = ft->free_head;
+    if (i) {
+        ft->free_head = N(ft, i)->age_next;
+    } else {
+        i = ft->pool_top++;
+        if ((i >> POOL_SHIFT) == ft->nchunks) {
+            ft->chunks = sf_xrealloc(ft->chunks,
+                                     (ft->nchunks + 1) * sizeof(*ft->chunks));
+            ft->chunks[ft->nchunks++] =
+                sf_xmalloc(sizeof(struct node) << POOL_SHIFT);
+        }
+    }
+    memset(N(ft, i), 0, sizeof(struct node));
+    return i;
+}
+
+static void node_release(struct sf_flowtab *ft, uint32_t i)
+{
+    struct node *n = N(ft, i);
+    sf_tracker_fini(&n->flow);
+    n->age_next = ft->free_head;
+    ft->free_head = i;
+}
+
 /* ---- hash table (linear probing, backward-shift deletion) ---- */
 
 static size_t slot_find(const struct sf_flowtab *ft, uint64_t h,
@@ -146,24 +200,24 @@ static size_t slot_find(const struct sf_flowtab *ft, uint64_t h,
 {
     size_t mask = ft->cap - 1;
     size_t i = (size_t)h & mask;
-    while (ft->slots[i]) {
-        if (ft->slots[i]->hash == h && flow_matches(&ft->slots[i]->flow, p))
+    for (; ft->slots[i]; i = (i + 1) & mask) {
+        const struct node *n = N(ft, ft->slots[i]);
+        if (n->hash == (uint32_t)h && flow_matches(&n->flow, p))
             return i;
-        i = (i + 1) & mask;
     }
     return i;                           /* empty slot */
 }
 
 static void slots_grow(struct sf_flowtab *ft)
 {
-    struct node **old = ft->slots;
+    uint32_t *old = ft->slots;
     size_t oldcap = ft->cap;
     ft->cap *= 2;
     ft->slots = sf_xcalloc(ft->cap, sizeof(*ft->slots));
     for (size_t i = 0; i < oldcap; i++) {
         if (!old[i])
             continue;
-        size_t j = (size_t)old[i]->hash & (ft->cap - 1);
+        size_t j = N(ft, old[i])->hash & (ft->cap - 1);
         while (ft->slots[j])
             j = (j + 1) & (ft->cap - 1);
         ft->slots[j] = old[i];
@@ -171,79 +225,106 @@ static void slots_grow(struct sf_flowtab *ft)
     free(old);
 }
 
-static void slot_remove(struct sf_flowtab *ft, struct node *n)
+static void slot_remove(struct sf_flowtab *ft, uint32_t num)
 {
     size_t mask = ft->cap - 1;
-    size_t i = (size_t)n->hash & mask;
-    while (ft->slots[i] != n)
+    size_t i = N(ft, num)->hash & mask;
+    while (ft->slots[i] != num)
         i = (i + 1) & mask;
-    ft->slots[i] = NULL;
+    ft->slots[i] = 0;
     /* shift back the entries that probed past the hole */
     for (size_t j = (i + 1) & mask; ft->slots[j]; j = (j + 1) & mask) {
-        size_t home = (size_t)ft->slots[j]->hash & mask;
+        size_t home = N(ft, ft->slots[j])->hash & mask;
         bool between = i <= j ? (home <= i || home > j)
                               : (home <= i && home > j);
         if (between) {
             ft->slots[i] = ft->slots[j];
-            ft->slots[j] = NULL;
+            ft->slots[j] = 0;
             i = j;
         }
     }
 }
 
-/* ---- lists ---- */
+/* ---- the age list ---- */
 
-static void age_unlink(struct sf_flowtab *ft, struct node *n)
+static void age_unlink(struct sf_flowtab *ft, uint32_t i)
 {
+    struct node *n = N(ft, i);
     if (n->age_prev)
-        n->age_prev->age_next = n->age_next;
+        N(ft, n->age_prev)->age_next = n->age_next;
     else
         ft->age_head = n->age_next;
     if (n->age_next)
-        n->age_next->age_prev = n->age_prev;
+        N(ft, n->age_next)->age_prev = n->age_prev;
     else
         ft->age_tail = n->age_prev;
-    n->age_prev = n->age_next = NULL;
+    n->age_prev = n->age_next = 0;
 }
 
-static void age_push(struct sf_flowtab *ft, struct node *n)
+static void age_push(struct sf_flowtab *ft, uint32_t i)
 {
+    struct node *n = N(ft, i);
     n->touch = ++ft->touches;
     n->age_prev = ft->age_tail;
-    n->age_next = NULL;
+    n->age_next = 0;
     if (ft->age_tail)
-        ft->age_tail->age_next = n;
+        N(ft, ft->age_tail)->age_next = i;
     else
-        ft->age_head = n;
-    ft->age_tail = n;
-}
-
-static void seen_unlink(struct sf_flowtab *ft, struct node *n)
-{
-    if (n->seen_prev)
-        n->seen_prev->seen_next = n->seen_next;
-    else
-        ft->seen_head = n->seen_next;
-    if (n->seen_next)
-        n->seen_next->seen_prev = n->seen_prev;
-    else
-        ft->seen_tail = n->seen_prev;
+        ft->age_head = i;
+    ft->age_tail = i;
 }
 
 /* ---- TIME-WAIT memory of closed 4-tuples ---- */
 
-static void tomb_put(struct sf_flowtab *ft, uint64_t h, uint64_t closed_ns);
+static bool tomb_live(const struct sf_flowtab *ft, const struct tomb *t)
+{
+    return t->hash && ft->now - t->closed_ns < SF_TIME_WAIT_NS;
+}
 
-static void tombs_rebuild(struct sf_flowtab *ft, size_t cap)
+/* Drops the expired in place: backward-shift deletion, walking from
+ * just after an empty slot so that no shift wraps into slots already
+ * walked. */
+static void tombs_purge(struct sf_flowtab *ft)
+{
+    size_t mask = ft->tomb_cap - 1;
+    size_t start = 0;
+    while (ft->tombs[start].hash)
+        start++;                        /* the table is never full */
+    for (size_t k = 1; k <= ft->tomb_cap; k++) {
+        size_t i = (start + k) & mask;
+        while (ft->tombs[i].hash && !tomb_live(ft, &ft->tombs[i])) {
+            ft->tombs[i].hash = 0;
+            ft->tomb_count--;
+            size_t hole = i;
+            for (size_t j = (hole + 1) & mask; ft->tombs[j].hash;
+                 j = (j + 1) & mask) {
+                size_t home = (size_t)ft->tombs[j].hash & mask;
+                bool between = hole <= j ? (home <= hole || home > j)
+                                         : (home <= hole && home > j);
+                if (between) {
+                    ft->tombs[hole] = ft->tombs[j];
+                    ft->tombs[j].hash = 0;
+                    hole = j;
+                }
+            }
+        }
+    }
+}
+
+static void tombs_grow(struct sf_flowtab *ft)
 {
     struct tomb *old = ft->tombs;
     size_t oldcap = ft->tomb_cap;
-    ft->tombs = sf_xcalloc(cap, sizeof(*ft->tombs));
-    ft->tomb_cap = cap;
-    ft->tomb_count = 0;
-    for (size_t i = 0; i < oldcap; i++)
-        if (old[i].hash && ft->now - old[i].closed_ns < SF_TIME_WAIT_NS)
-            tomb_put(ft, old[i].hash, old[i].closed_ns);
+    ft->tomb_cap *= 2;
+    ft->tombs = sf_xcalloc(ft->tomb_cap, sizeof(*ft->tombs));
+    for (size_t i = 0; i < oldcap; i++) {
+        if (!old[i].hash)
+            continue;
+        size_t j = (size_t)old[i].hash & (ft->tomb_cap - 1);
+        while (ft->tombs[j].hash)
+            j = (j + 1) & (ft->tomb_cap - 1);
+        ft->tombs[j] = old[i];
+    }
     free(old);
 }
 
@@ -251,9 +332,9 @@ static void tomb_put(struct sf_flowtab *ft, uint64_t h, uint64_t closed_ns)
 {
     if ((ft->tomb_count + 1) * 4 > ft->tomb_cap * 3) {
         /* drop the expired; grow only if that did not make room */
-        tombs_rebuild(ft, ft->tomb_cap);
+        tombs_purge(ft);
         if ((ft->tomb_count + 1) * 2 > ft->tomb_cap)
-            tombs_rebuild(ft, ft->tomb_cap * 2);
+            tombs_grow(ft);
     }
     size_t mask = ft->tomb_cap - 1;
     size_t i = (size_t)h & mask;
@@ -271,9 +352,7 @@ static uint64_t tomb_get(const struct sf_flowtab *ft, uint64_t h)
     size_t mask = ft->tomb_cap - 1;
     for (size_t i = (size_t)h & mask; ft->tombs[i].hash; i = (i + 1) & mask)
         if (ft->tombs[i].hash == h)
-            return ft->now - ft->tombs[i].closed_ns < SF_TIME_WAIT_NS
-                       ? ft->tombs[i].closed_ns
-                       : 0;
+            return tomb_live(ft, &ft->tombs[i]) ? ft->tombs[i].closed_ns : 0;
     return 0;
 }
 
@@ -294,44 +373,74 @@ static uint64_t deadline(const struct sf_flowtab *ft, const struct sf_flow *f)
     return check < d ? check : d;
 }
 
-static void wheel_unlink(struct node *n)
+static uint32_t *bucket_of(struct sf_flowtab *ft, uint64_t due)
 {
-    if (!n->tw_pprev)
-        return;
-    *n->tw_pprev = n->tw_next;
-    if (n->tw_next)
-        n->tw_next->tw_pprev = n->tw_pprev;
-    n->tw_next = NULL;
-    n->tw_pprev = NULL;
+    return &ft->wheel[(due >> WHEEL_SHIFT) % WHEEL_SIZE];
 }
 
-static void wheel_insert(struct sf_flowtab *ft, struct node *n, uint64_t due)
+static void wheel_unlink(struct sf_flowtab *ft, uint32_t i)
 {
-    struct node **head = &ft->wheel[(due >> WHEEL_SHIFT) % WHEEL_SIZE];
+    struct node *n = N(ft, i);
+    if (n->tw_prev == NOT_IN_WHEEL)
+        return;
+    if (n->tw_prev)
+        N(ft, n->tw_prev)->tw_next = n->tw_next;
+    else
+        *bucket_of(ft, n->due) = n->tw_next;
+    if (n->tw_next)
+        N(ft, n->tw_next)->tw_prev = n->tw_prev;
+    n->tw_next = 0;
+    n->tw_prev = NOT_IN_WHEEL;
+}
+
+static void wheel_insert(struct sf_flowtab *ft, uint32_t i, uint64_t due)
+{
+    struct node *n = N(ft, i);
+    uint32_t *head = bucket_of(ft, due);
     n->due = due;
+    n->tw_prev = 0;
     n->tw_next = *head;
     if (*head)
-        (*head)->tw_pprev = &n->tw_next;
-    *head = n;
-    n->tw_pprev = head;
+        N(ft, *head)->tw_prev = i;
+    *head = i;
 }
 
 /* After a segment: a deadline that came closer moves the flow now; one
  * that went away is found when the old bucket comes up. */
-static void wheel_update(struct sf_flowtab *ft, struct node *n)
+static void wheel_update(struct sf_flowtab *ft, uint32_t i)
 {
+    struct node *n = N(ft, i);
     uint64_t d = deadline(ft, &n->flow);
-    if (n->tw_pprev && d >= n->due)
+    if (n->tw_prev != NOT_IN_WHEEL && d >= n->due)
         return;
-    wheel_unlink(n);
-    wheel_insert(ft, n, d);
+    wheel_unlink(ft, i);
+    wheel_insert(ft, i, d);
 }
+
+/* ft->due[] is sorted through this table (qsort has no context). */
+static const struct sf_flowtab *sorting;
 
 static int touch_cmp(const void *a, const void *b)
 {
-    const struct node *x = *(struct node *const *)a;
-    const struct node *y = *(struct node *const *)b;
+    const struct node *x = N(sorting, *(const uint32_t *)a);
+    const struct node *y = N(sorting, *(const uint32_t *)b);
     return x->touch < y->touch ? -1 : x->touch > y->touch;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    uint32_t x = N(sorting, *(const uint32_t *)a)->flow.id;
+    uint32_t y = N(sorting, *(const uint32_t *)b)->flow.id;
+    return x < y ? -1 : x > y;
+}
+
+static void due_push(struct sf_flowtab *ft, size_t *n_due, uint32_t i)
+{
+    if (*n_due == ft->cap_due) {
+        ft->cap_due = ft->cap_due ? ft->cap_due * 2 : 256;
+        ft->due = sf_xrealloc(ft->due, ft->cap_due * sizeof(*ft->due));
+    }
+    ft->due[(*n_due)++] = i;
 }
 
 /* Takes the flows due at ft->now out of the wheel into ft->due, in
@@ -344,23 +453,19 @@ static size_t take_due(struct sf_flowtab *ft)
         from = cur >= WHEEL_SIZE - 1 ? cur - (WHEEL_SIZE - 1) : 0;
     size_t n_due = 0;
     for (uint64_t k = from; k <= cur; k++) {
-        for (struct node *n = ft->wheel[k % WHEEL_SIZE], *next; n;
-             n = next) {
-            next = n->tw_next;
-            if (n->due > ft->now)
+        for (uint32_t i = ft->wheel[k % WHEEL_SIZE], next; i; i = next) {
+            next = N(ft, i)->tw_next;
+            if (N(ft, i)->due > ft->now)
                 continue;
-            wheel_unlink(n);
-            if (n_due == ft->cap_due) {
-                ft->cap_due = ft->cap_due ? ft->cap_due * 2 : 256;
-                ft->due = sf_xrealloc(ft->due,
-                                      ft->cap_due * sizeof(*ft->due));
-            }
-            ft->due[n_due++] = n;
+            wheel_unlink(ft, i);
+            due_push(ft, &n_due, i);
         }
     }
     ft->wheel_from = cur;   /* the current bucket is not all due yet */
-    if (n_due > 1)
+    if (n_due > 1) {
+        sorting = ft;
         qsort(ft->due, n_due, sizeof(*ft->due), touch_cmp);
+    }
     return n_due;
 }
 
@@ -375,6 +480,8 @@ struct sf_flowtab *sf_flowtab_new(const struct sf_flowtab_config *cfg,
         ft->cfg = *cfg;
     if (!ft->cfg.max_flows)
         ft->cfg.max_flows = SF_DEFAULT_MAX_FLOWS;
+    if (ft->cfg.max_flows > SF_MAX_FLOWS_LIMIT)
+        ft->cfg.max_flows = SF_MAX_FLOWS_LIMIT;
     if (!ft->cfg.idle_ns)
         ft->cfg.idle_ns = SF_DEFAULT_IDLE_NS;
     if (!ft->cfg.linger_ns)
@@ -393,24 +500,20 @@ struct sf_flowtab *sf_flowtab_new(const struct sf_flowtab_config *cfg,
     ft->slots = sf_xcalloc(ft->cap, sizeof(*ft->slots));
     ft->tomb_cap = 256;
     ft->tombs = sf_xcalloc(ft->tomb_cap, sizeof(*ft->tombs));
+    ft->pool_top = 1;                   /* node 0 is "no node" */
     ft->next_id = 1;
     return ft;
-}
-
-static void node_free(struct node *n)
-{
-    sf_tracker_fini(&n->flow);
-    free(n);
 }
 
 void sf_flowtab_free(struct sf_flowtab *ft)
 {
     if (!ft)
         return;
-    for (struct node *n = ft->seen_head, *next; n; n = next) {
-        next = n->seen_next;
-        node_free(n);
-    }
+    for (uint32_t i = ft->age_head; i; i = N(ft, i)->age_next)
+        sf_tracker_fini(&N(ft, i)->flow);
+    for (uint32_t c = 0; c < ft->nchunks; c++)
+        free(ft->chunks[c]);
+    free(ft->chunks);
     free(ft->slots);
     free(ft->tombs);
     free(ft->due);
@@ -437,28 +540,28 @@ static int emit_anomaly(struct sf_sink *sink, const struct sf_flow *f,
 
 /* Ends a flow: final verdicts, their anomaly events, the flow's end event,
  * then it is freed. */
-static int end_flow(struct sf_flowtab *ft, struct node *n,
+static int end_flow(struct sf_flowtab *ft, uint32_t i,
                     enum sf_end_reason why, struct sf_sink *sink)
 {
-    struct sf_flow *f = &n->flow;
+    struct sf_flow *f = &N(ft, i)->flow;
     int rc = 0;
     size_t first = sf_tracker_finish(f, ft->now, ft->cfg.linger_ns, why);
-    for (size_t i = first; i < f->n_an && rc == 0; i++)
-        rc = emit_anomaly(sink, f, &f->an[i], true);
+    for (size_t k = first; k < f->n_an && rc == 0; k++)
+        rc = emit_anomaly(sink, f, &f->an[k], true);
     if (rc == 0 && sink->on_flow_end)
         rc = sink->on_flow_end(sink->ctx, f);
-    if (f->complete)                    /* a side is in TIME-WAIT */
-        tomb_put(ft, n->hash, f->done_ns);
-    slot_remove(ft, n);
-    age_unlink(ft, n);
-    seen_unlink(ft, n);
-    wheel_unlink(n);
+    /* a side is in TIME-WAIT; at the end of input nothing can follow */
+    if (f->complete && why != SF_END_INPUT)
+        tomb_put(ft, flow_hash(ft, f), f->done_ns);
+    slot_remove(ft, i);
+    age_unlink(ft, i);
+    wheel_unlink(ft, i);
     ft->count--;
     if (why == SF_END_EVICTED)
         ft->st.evicted++;
     else if (why == SF_END_IDLE)
         ft->st.idle++;
-    node_free(n);
+    node_release(ft, i);
     return rc;
 }
 
@@ -472,17 +575,17 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
     ft->last_sweep = ft->now;
     size_t n_due = take_due(ft);
     int rc = 0;
-    for (size_t i = 0; i < n_due; i++) {
-        struct node *n = ft->due[i];
-        struct sf_flow *f = &n->flow;
+    for (size_t k = 0; k < n_due; k++) {
+        uint32_t i = ft->due[k];
+        struct sf_flow *f = &N(ft, i)->flow;
         uint64_t quiet = ft->now - f->last_ns;
         if (rc == 0 && quiet >= ft->soonest) {
             if (quiet >= ft->cfg.idle_ns) {
-                rc = end_flow(ft, n, SF_END_IDLE, sink);
+                rc = end_flow(ft, i, SF_END_IDLE, sink);
                 continue;
             }
             if (f->finished && quiet >= CLOSE_HOLD_NS) {
-                rc = end_flow(ft, n, SF_END_CLOSED, sink);
+                rc = end_flow(ft, i, SF_END_CLOSED, sink);
                 continue;
             }
             long idx = sf_tracker_check_linger(f, ft->now, ft->cfg.linger_ns);
@@ -492,32 +595,28 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
             if (idx >= 0 && rc == 0)
                 rc = emit_anomaly(sink, f, &f->an[idx], false);
         }
-        wheel_insert(ft, n, deadline(ft, f));
+        wheel_insert(ft, i, deadline(ft, f));
     }
     return rc;
 }
 
-static struct node *new_flow(struct sf_flowtab *ft, const struct sf_pkt *p,
-                             uint64_t h)
+static uint32_t new_flow(struct sf_flowtab *ft, const struct sf_pkt *p,
+                         uint64_t h)
 {
-    struct node *n = sf_xcalloc(1, sizeof(*n));
-    n->hash = h;
+    uint32_t i = node_alloc(ft);
+    struct node *n = N(ft, i);
+    n->hash = (uint32_t)h;
+    n->tw_prev = NOT_IN_WHEEL;
     sf_tracker_start(&n->flow, ft->next_id++, p);
     if ((ft->count + 1) * 4 > ft->cap * 3)
         slots_grow(ft);
-    ft->slots[slot_find(ft, h, p)] = n;
-    n->seen_prev = ft->seen_tail;
-    if (ft->seen_tail)
-        ft->seen_tail->seen_next = n;
-    else
-        ft->seen_head = n;
-    ft->seen_tail = n;
-    age_push(ft, n);
+    ft->slots[slot_find(ft, h, p)] = i;
+    age_push(ft, i);
     ft->count++;
     ft->st.flows++;
     if (ft->count > ft->st.max_open)
         ft->st.max_open = ft->count;
-    return n;
+    return i;
 }
 
 int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
@@ -528,41 +627,40 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
     if (rc)
         return rc;
     struct key k;
-    key_of(p, &k);
+    key_make(&k, p->ipver, p->src, p->sport, p->dst, p->dport);
     uint64_t h = key_hash(ft, &k);
-    size_t slot = slot_find(ft, h, p);
-    struct node *n = ft->slots[slot];
+    uint32_t i = ft->slots[slot_find(ft, h, p)];
     uint8_t reuse = 0;              /* 1: previous open, 2: in TIME-WAIT */
     uint64_t closed_ns = 0;
-    if (n) {
-        enum sf_side from = sf_tracker_side(&n->flow, p);
-        if (sf_tracker_new_connection(&n->flow, p, from)) {
-            struct sf_flow *old = &n->flow;
+    if (i) {
+        struct sf_flow *old = &N(ft, i)->flow;
+        enum sf_side from = sf_tracker_side(old, p);
+        if (sf_tracker_new_connection(old, p, from)) {
             if (!old->finished && old->handshake != SF_HS_SYN_ONLY)
                 reuse = 1;
             else if (old->complete)
                 reuse = 2, closed_ns = old->done_ns;
-            rc = end_flow(ft, n, SF_END_REUSED, sink);
+            rc = end_flow(ft, i, SF_END_REUSED, sink);
             if (rc)
                 return rc;
-            n = NULL;
+            i = 0;
         }
     } else if ((p->flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN) {
         closed_ns = tomb_get(ft, h);
         if (closed_ns)
             reuse = 2;
     }
-    if (!n) {
+    if (!i) {
         while (ft->count >= ft->cfg.max_flows && ft->age_head && rc == 0)
             rc = end_flow(ft, ft->age_head, SF_END_EVICTED, sink);
         if (rc)
             return rc;
-        n = new_flow(ft, p, h);
+        i = new_flow(ft, p, h);
     } else {
-        age_unlink(ft, n);
-        age_push(ft, n);
+        age_unlink(ft, i);
+        age_push(ft, i);
     }
-    struct sf_flow *f = &n->flow;
+    struct sf_flow *f = &N(ft, i)->flow;
     size_t reuse_idx = SIZE_MAX;
     if (reuse) {
         /* added first, so the segment's own anomalies cannot move it */
@@ -581,7 +679,7 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
         ev.anom[0] = &f->an[reuse_idx];
         ev.nanom++;
     }
-    wheel_update(ft, n);
+    wheel_update(ft, i);
     if (sink->on_event)
         rc = sink->on_event(sink->ctx, &ev);
     return rc;
@@ -592,9 +690,17 @@ int sf_flowtab_flush(struct sf_flowtab *ft, uint64_t now_ns,
 {
     if (now_ns > ft->now)
         ft->now = now_ns;
+    /* every flow, in first-seen order: ids are handed out in that order */
+    size_t n = 0;
+    for (uint32_t i = ft->age_head; i; i = N(ft, i)->age_next)
+        due_push(ft, &n, i);
+    if (n > 1) {
+        sorting = ft;
+        qsort(ft->due, n, sizeof(*ft->due), id_cmp);
+    }
     int rc = 0;
-    while (ft->seen_head && rc == 0)
-        rc = end_flow(ft, ft->seen_head, SF_END_INPUT, sink);
+    for (size_t k = 0; k < n && rc == 0; k++)
+        rc = end_flow(ft, ft->due[k], SF_END_INPUT, sink);
     return rc;
 }
 

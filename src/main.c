@@ -122,7 +122,7 @@ static void usage(FILE *out)
 "  --idle-timeout SECONDS\n"
 "                     end a flow idle this long (default 300)\n"
 "  --max-flows N      flows tracked at once; the least recently active is\n"
-"                     ended beyond it (default 1000000)\n"
+"                     ended beyond it (default 1000000, at most 2^30)\n"
 "packet lines:\n"
 "  -S, --absolute-tcp-sequence-numbers\n"
 "                     print absolute, not relative, sequence numbers\n"
@@ -331,8 +331,11 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_MAXFLOWS: {
             uint64_t n;
-            if (!parse_u64(optarg, &n) || n == 0 || n > SIZE_MAX / 2)
+            if (!parse_u64(optarg, &n) || n == 0)
                 return usage_error("--max-flows: not a positive number: %s",
+                                   optarg);
+            if (n > SF_MAX_FLOWS_LIMIT)
+                return usage_error("--max-flows: at most 1073741824: %s",
                                    optarg);
             o->flows.max_flows = (size_t)n;
             break;

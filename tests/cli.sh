@@ -70,6 +70,10 @@ check "no input" 2 $?
 check "bad -c" 2 $?
 "$synfin" --linger -1 -r "$cap" >/dev/null 2>&1
 check "bad --linger" 2 $?
+"$synfin" --max-flows 1073741825 -r "$cap" >/dev/null 2>"$tmp/err"
+check "--max-flows above 2^30" 2 $? "$(grep -q 'at most 1073741824' "$tmp/err"; echo $?)"
+"$synfin" -q --max-flows 1073741824 -r "$cap" >/dev/null 2>&1
+check "--max-flows 2^30" 0 $?
 "$synfin" -w "$tmp/out.pcap" -r "$cap" >/dev/null 2>&1
 check "-w without -i" 2 $?
 "$synfin" -i lo -r "$cap" >/dev/null 2>&1

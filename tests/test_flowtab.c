@@ -25,7 +25,7 @@
 
 /* ---- a recording sink ---- */
 
-#define MAX_REC 64
+#define MAX_REC 1024
 
 struct ev_rec {
     enum sf_event_kind kind;
@@ -271,6 +271,46 @@ static void test_reuse_time_wait_after_end(void **state)
     ctx_free(c);
 }
 
+/* empties the recorder (for tests that feed more than MAX_REC records) */
+static void rec_reset(struct ctx *c)
+{
+    c->rec.nev = 0;
+    c->rec.nend = 0;
+}
+
+/* TIME-WAIT memory under load: 6000 connections, one every 100 ms. The
+ * table of closed 4-tuples grows a few times, then drops its expired
+ * entries in place again and again (about 600 are live at a time). Every
+ * 4-tuple closed less than 60 s before its new SYN is still found, with
+ * the right age, and none closed earlier. */
+static void test_time_wait_many(void **state)
+{
+    (void)state;
+    struct ctx *c = ctx_new(0, 0);
+    const uint32_t n = 6000, gap = 100;
+    for (uint32_t k = 0; k < n; k++) {
+        rec_reset(c);
+        connection(c, (uint16_t)(20000 + k), 1000, 5000, k * gap);
+    }
+    uint64_t t = (uint64_t)n * gap;
+    size_t found = 0;
+    for (uint32_t k = 0; k < n - 10; k++) {
+        rec_reset(c);
+        const struct ev_rec *e =
+            in(c, (uint16_t)(20000 + k), true, S, 7000, 0, 0, t + k);
+        /* the old one closed with its last ACK, at k * gap + 6 */
+        uint64_t age = t + k - (k * gap + 6);
+        assert_int_equal(ev_has(e, SF_AN_PORT_REUSE), age < 60000);
+        if (age < 60000) {
+            assert_int_equal(e->an_extra[0], 1);
+            assert_int_equal(e->an_arg[0], age);
+            found++;
+        }
+    }
+    assert_true(found > 500);
+    ctx_free(c);
+}
+
 /* a new SYN while the old connection is established: port_reuse with
  * extra 0, the old flow ends as reused */
 static void test_reuse_established(void **state)
@@ -425,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_reuse_time_wait),
         cmocka_unit_test(test_reuse_time_wait_after_end),
         cmocka_unit_test(test_reuse_established),
+        cmocka_unit_test(test_time_wait_many),
         cmocka_unit_test(test_max_flows_evicts_lru),
         cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_flush_first_seen_order),

@@ -17,12 +17,14 @@
 struct sf_flowtab;
 
 struct sf_flowtab_config {
-    size_t max_flows;        /* 0 = default (1,000,000) */
+    size_t max_flows;        /* 0 = default (1,000,000); at most
+                              * SF_MAX_FLOWS_LIMIT */
     uint64_t idle_ns;        /* 0 = default (300 s) */
     uint64_t linger_ns;      /* 0 = default (5 s): close_wait_linger */
 };
 
 #define SF_DEFAULT_MAX_FLOWS 1000000u
+#define SF_MAX_FLOWS_LIMIT 1073741824u  /* 2^30: flows are numbered in 32 bits */
 #define SF_DEFAULT_IDLE_NS (300ull * 1000000000)
 #define SF_DEFAULT_LINGER_NS (5ull * 1000000000)
 
