@@ -58,6 +58,12 @@ enum flow_kind {
 
 static const unsigned kind_pct[K_COUNT] = { 62, 8, 6, 6, 4, 6, 8 };
 
+/* Kinds that end with a close or a reset: a tracker can let them go. */
+static int kind_closes(unsigned kind)
+{
+    return kind == K_NORMAL || kind == K_RESET || kind == K_REFUSED;
+}
+
 enum flow_state {
     ST_SYN,
     ST_SYN_RETX,
@@ -73,6 +79,7 @@ enum flow_state {
     ST_FIN1ACK,
     ST_FIN2,
     ST_LASTACK,
+    ST_HOLD,                /* silent, but still open to a tracker */
     ST_DONE
 };
 
@@ -116,6 +123,7 @@ struct gen {
     uint64_t flows_started;
     uint64_t max_flows;
     uint64_t bytes;
+    uint64_t hold_us;       /* --hold: how long an unclosed flow keeps its slot */
     unsigned v6pct;
     double mean_exch;       /* mean request/response exchanges per flow */
     struct flow *flows;
@@ -713,12 +721,17 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: gencap [--packets N] [--flows N] [--concurrency N] [--v6 PCT]\n"
-            "              [--seed S] -o FILE|-\n"
+            "              [--hold SECONDS] [--seed S] -o FILE|-\n"
             "  --packets N      stop after N packets (default 1M, or unlimited\n"
             "                   when only --flows is given)\n"
             "  --flows N        total connections (default packets/20)\n"
             "  --concurrency N  connections open at once (default 1000)\n"
             "  --v6 PCT         share of IPv6 connections in percent (default 10)\n"
+            "  --hold SECONDS   a connection that ends without a close (left open,\n"
+            "                   CLOSE_WAIT, half-open, unanswered) keeps its place\n"
+            "                   among the --concurrency open ones this long after\n"
+            "                   its last packet, as a tracker keeps it until its\n"
+            "                   idle timeout (default 0)\n"
             "  --seed S         PRNG seed (default 1)\n"
             "  N accepts k/M suffixes (x1000, x1000000).\n");
 }
@@ -736,7 +749,8 @@ static double exchanges_for(double packets_per_flow)
 int main(int argc, char **argv)
 {
     struct gen g;
-    uint64_t packets = 0, flows = 0, conc = 1000, seed = 1, v6 = 10, tmp;
+    uint64_t packets = 0, flows = 0, conc = 1000, seed = 1, v6 = 10, hold = 0;
+    uint64_t tmp;
     const char *outname = NULL;
     uint8_t hdr[24];
     uint32_t i;
@@ -772,6 +786,8 @@ int main(int argc, char **argv)
             dst = &seed;
         } else if (strcmp(o, "--v6") == 0) {
             dst = &v6;
+        } else if (strcmp(o, "--hold") == 0) {
+            dst = &hold;
         } else {
             fprintf(stderr, "gencap: unknown option %s\n", o);
             usage(stderr);
@@ -788,10 +804,12 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (v6 > 100 || conc == 0 || conc > 10000000u) {
-        fprintf(stderr, "gencap: --v6 must be 0..100, --concurrency 1..10M\n");
+    if (v6 > 100 || conc == 0 || conc > 10000000u || hold > 3600) {
+        fprintf(stderr, "gencap: --v6 must be 0..100, --concurrency 1..10M, "
+                "--hold 0..3600\n");
         return 2;
     }
+    g.hold_us = hold * 1000000u;
     if (packets == 0 && flows == 0) {
         packets = 1000000;
     }
@@ -884,7 +902,17 @@ int main(int argc, char **argv)
         if (f->next_ts > g.now) {
             g.now = f->next_ts;
         }
-        gap = step(&g, f);
+        if (f->state == ST_HOLD) {
+            f->state = ST_DONE;         /* its hold is over: free the slot */
+            gap = 0;
+        } else {
+            gap = step(&g, f);
+            if (f->state == ST_DONE && g.hold_us > 0 && !kind_closes(f->kind)) {
+                /* Still open to a tracker: keep the slot, send nothing. */
+                f->state = ST_HOLD;
+                gap = (uint32_t)g.hold_us;
+            }
+        }
         if (f->state != ST_DONE) {
             f->next_ts = g.now + gap;
             heap_sift_root(&g, idx);
