@@ -141,16 +141,18 @@ static void history_add(struct sf_flow *f, enum sf_side from, char letter)
 }
 
 /* C/G/T/W letters: the 1st, 10th, 100th... occurrence add one letter. */
-static void history_scaled(struct sf_flow *f, enum sf_side from, char letter,
-                           uint32_t count, uint8_t *next_pow)
+/* Returns the next power to give the letter at. */
+static unsigned history_scaled(struct sf_flow *f, enum sf_side from,
+                               char letter, uint32_t count, unsigned next_pow)
 {
     uint32_t threshold = 1;
-    for (uint8_t i = 1; i < *next_pow; i++)
+    for (unsigned i = 1; i < next_pow; i++)
         threshold *= 10;
-    if (count >= threshold && *next_pow < 10) {
+    if (count >= threshold && next_pow < 10) {
         history_add(f, from, letter);
-        (*next_pow)++;
+        next_pow++;
     }
+    return next_pow;
 }
 
 static void zeek_update(struct sf_flow *f, enum sf_side from,
@@ -552,7 +554,7 @@ static void on_payload(struct seg_ctx *c)
         bool old = sf_seq_lt(p->seq, s->snd_nxt) && s->packets > 1;
         if (old) {
             s->retrans++;
-            history_scaled(f, c->from, 'T', s->retrans, &s->t_next);
+            s->t_next = history_scaled(f, c->from, 'T', s->retrans, s->t_next);
         }
         /* data beyond our own FIN */
         if (s->fin && !(p->flags & SF_TH_FIN) &&
@@ -586,7 +588,7 @@ static void on_payload(struct seg_ctx *c)
     if (!(p->flags & (SF_TH_SYN | SF_TH_RST))) {
         if (p->win == 0 && !r->fin) {
             s->zero_wins++;
-            history_scaled(f, c->from, 'W', s->zero_wins, &s->w_next);
+            s->w_next = history_scaled(f, c->from, 'W', s->zero_wins, s->w_next);
         }
     }
 }

@@ -100,23 +100,25 @@ struct sf_anomaly {
     uint32_t arg;           /* type-specific (bytes in flight, idle ms...) */
 };
 
+/* Fields are ordered and packed for size: a tracked flow costs
+ * sizeof(struct sf_flow) plus the table's bookkeeping (README, "Memory"). */
 struct sf_endpoint {
     uint8_t addr[16];       /* IPv4 in the first 4 bytes */
     uint16_t port;
-    uint8_t state;          /* enum sf_tcp_state */
-    uint8_t zeek;           /* Zeek endpoint state (tracker-internal) */
+    uint16_t win;           /* last advertised window, unscaled */
     uint32_t iss;           /* sequence number of this side's SYN */
     uint32_t snd_nxt;       /* highest sequence sent + 1 */
     uint32_t ack;           /* highest acknowledgement sent */
     uint32_t fin_seq;       /* sequence number of this side's FIN */
     uint32_t last_rst_seq;
     uint32_t last_fin_end;  /* for Zeek's F repetition rule */
-    uint16_t win;           /* last advertised window, unscaled */
     uint16_t mss;           /* from the SYN, 0 = none */
-    uint8_t wscale;         /* from the SYN, valid if opt_wscale */
     uint8_t hist;           /* Zeek letters already given once (bits) */
-    uint8_t t_next;         /* Zeek T/W letter thresholds: 10^n */
-    uint8_t w_next;
+    unsigned state : 4;     /* enum sf_tcp_state */
+    unsigned zeek : 4;      /* Zeek endpoint state (tracker-internal) */
+    unsigned wscale : 4;    /* from the SYN (0-14), valid if opt_wscale */
+    unsigned t_next : 4;    /* Zeek T/W letter thresholds: 10^(n-1) */
+    unsigned w_next : 4;
     bool syn : 1, synack : 1, acked_syn : 1, syn_acked : 1;
     bool fin : 1, fin_acked : 1, acked_fin : 1, passive : 1;
     bool rst : 1, has_ack : 1, open : 1, got_fin : 1;
@@ -141,22 +143,24 @@ struct sf_endpoint {
 struct sf_flow {
     uint32_t id;            /* first-seen order, from 1 */
     uint8_t ipver;
-    bool midstream;
     uint8_t handshake;      /* enum sf_handshake */
     uint8_t close;          /* enum sf_close, final at flow end */
     uint8_t initiator;      /* enum sf_side */
     uint8_t rst_by;         /* enum sf_side */
-    bool half_close;
-    bool complete;
-    bool finished;          /* closed or reset: ends once quiet */
-    bool fin_crossed;       /* second FIN sent before the first was acked */
-    bool fin_merged;        /* second FIN carried the ACK of the first */
-    bool first_fin_acked_alone; /* a segment acked the first FIN alone */
-    bool bad_ack3;          /* the third segment acked the wrong number */
-    bool has_syn, has_synack, has_ack; /* syn_ns, synack_ns, ack_ns set
-                                        * (0 is a valid time) */
     uint8_t end_reason;     /* enum sf_end_reason, set at the end */
+    uint8_t linger_side;    /* CLOSE_WAIT linger already reported for */
     uint8_t hist_len;
+    bool midstream : 1;
+    bool half_close : 1;
+    bool complete : 1;
+    bool finished : 1;      /* closed or reset: ends once quiet */
+    bool fin_crossed : 1;   /* second FIN sent before the first was acked */
+    bool fin_merged : 1;    /* second FIN carried the ACK of the first */
+    bool first_fin_acked_alone : 1; /* a segment acked the first FIN alone */
+    bool bad_ack3 : 1;      /* the third segment acked the wrong number */
+    bool has_syn : 1, has_synack : 1, has_ack : 1; /* syn_ns, synack_ns,
+                                        * ack_ns set (0 is a valid time) */
+    uint16_t n_an, cap_an;
     char history[23];       /* Zeek history, NUL-terminated */
     uint64_t first_ns, last_ns;
     uint64_t syn_ns, synack_ns, ack_ns;  /* 0 = not seen */
@@ -165,8 +169,6 @@ struct sf_flow {
                              * end of input: the capture's last time) */
     struct sf_endpoint ep[2];            /* [SF_CLIENT], [SF_SERVER] */
     struct sf_anomaly *an;  /* owned */
-    uint16_t n_an, cap_an;
-    uint8_t linger_side;    /* CLOSE_WAIT linger already reported for */
 };
 
 /* Static names ("fin4", "ESTABLISHED", "syn_unanswered", ...). */
