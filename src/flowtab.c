@@ -42,6 +42,12 @@ struct node {
                                      * its bucket, NOT_IN_WHEEL: none */
 };
 
+/* A flow to act on, with the key it is taken in order of. */
+struct due {
+    uint64_t order;          /* touch (sweeps) or flow id (flush) */
+    uint32_t num;
+};
+
 struct tomb {
     uint64_t hash;           /* 4-tuple hash; 0 = empty */
     uint64_t closed_ns;
@@ -64,7 +70,7 @@ struct sf_flowtab {
     uint64_t touches;
     uint32_t wheel[WHEEL_SIZE];
     uint64_t wheel_from;     /* first bucket (absolute) not swept past */
-    uint32_t *due;           /* a sweep's due flows; all flows at flush */
+    struct due *due;         /* a sweep's due flows; all flows at flush */
     size_t cap_due;
     uint64_t now;
     struct tomb *tombs;
@@ -417,30 +423,21 @@ static void wheel_update(struct sf_flowtab *ft, uint32_t i)
     wheel_insert(ft, i, d);
 }
 
-/* ft->due[] is sorted through this table (qsort has no context). */
-static const struct sf_flowtab *sorting;
-
-static int touch_cmp(const void *a, const void *b)
+static int due_cmp(const void *a, const void *b)
 {
-    const struct node *x = N(sorting, *(const uint32_t *)a);
-    const struct node *y = N(sorting, *(const uint32_t *)b);
-    return x->touch < y->touch ? -1 : x->touch > y->touch;
-}
-
-static int id_cmp(const void *a, const void *b)
-{
-    uint32_t x = N(sorting, *(const uint32_t *)a)->flow.id;
-    uint32_t y = N(sorting, *(const uint32_t *)b)->flow.id;
+    uint64_t x = ((const struct due *)a)->order;
+    uint64_t y = ((const struct due *)b)->order;
     return x < y ? -1 : x > y;
 }
 
-static void due_push(struct sf_flowtab *ft, size_t *n_due, uint32_t i)
+static void due_push(struct sf_flowtab *ft, size_t *n_due, uint32_t i,
+                     uint64_t order)
 {
     if (*n_due == ft->cap_due) {
         ft->cap_due = ft->cap_due ? ft->cap_due * 2 : 256;
         ft->due = sf_xrealloc(ft->due, ft->cap_due * sizeof(*ft->due));
     }
-    ft->due[(*n_due)++] = i;
+    ft->due[(*n_due)++] = (struct due){ .order = order, .num = i };
 }
 
 /* Takes the flows due at ft->now out of the wheel into ft->due, in
@@ -458,14 +455,12 @@ static size_t take_due(struct sf_flowtab *ft)
             if (N(ft, i)->due > ft->now)
                 continue;
             wheel_unlink(ft, i);
-            due_push(ft, &n_due, i);
+            due_push(ft, &n_due, i, N(ft, i)->touch);
         }
     }
     ft->wheel_from = cur;   /* the current bucket is not all due yet */
-    if (n_due > 1) {
-        sorting = ft;
-        qsort(ft->due, n_due, sizeof(*ft->due), touch_cmp);
-    }
+    if (n_due > 1)
+        qsort(ft->due, n_due, sizeof(*ft->due), due_cmp);
     return n_due;
 }
 
@@ -576,7 +571,7 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
     size_t n_due = take_due(ft);
     int rc = 0;
     for (size_t k = 0; k < n_due; k++) {
-        uint32_t i = ft->due[k];
+        uint32_t i = ft->due[k].num;
         struct sf_flow *f = &N(ft, i)->flow;
         uint64_t quiet = ft->now - f->last_ns;
         if (rc == 0 && quiet >= ft->soonest) {
@@ -693,14 +688,12 @@ int sf_flowtab_flush(struct sf_flowtab *ft, uint64_t now_ns,
     /* every flow, in first-seen order: ids are handed out in that order */
     size_t n = 0;
     for (uint32_t i = ft->age_head; i; i = N(ft, i)->age_next)
-        due_push(ft, &n, i);
-    if (n > 1) {
-        sorting = ft;
-        qsort(ft->due, n, sizeof(*ft->due), id_cmp);
-    }
+        due_push(ft, &n, i, N(ft, i)->flow.id);
+    if (n > 1)
+        qsort(ft->due, n, sizeof(*ft->due), due_cmp);
     int rc = 0;
     for (size_t k = 0; k < n && rc == 0; k++)
-        rc = end_flow(ft, ft->due[k], SF_END_INPUT, sink);
+        rc = end_flow(ft, ft->due[k].num, SF_END_INPUT, sink);
     return rc;
 }
 
