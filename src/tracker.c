@@ -140,8 +140,8 @@ static void history_add(struct sf_flow *f, enum sf_side from, char letter)
     }
 }
 
-/* C/G/T/W letters: the 1st, 10th, 100th... occurrence add one letter. */
-/* Returns the next power to give the letter at. */
+/* C/G/T/W letters: the 1st, 10th, 100th... occurrence add one letter.
+ * Returns the power of ten at which the next one is given. */
 static unsigned history_scaled(struct sf_flow *f, enum sf_side from,
                                char letter, uint32_t count, unsigned next_pow)
 {
