@@ -91,6 +91,9 @@ struct source {
     bool have;          /* cur holds an unread frame */
     bool eof;
     uint64_t records;
+    int64_t prev_sec;   /* the frame returned before, for time_back */
+    uint32_t prev_nsec;
+    bool have_prev, went_back;
 };
 
 struct filter_prog {
@@ -103,7 +106,7 @@ struct sf_capture {
     size_t nsrc;
     pcap_t *live;           /* live capture, or NULL */
     pcap_dumper_t *dump;    /* -w */
-    uint8_t *livebuf;       /* the live frame, copied out of libpcap */
+    int live_dlt;           /* the interface's link type */
     bool live_nano;         /* libpcap gives nanoseconds */
     int live_fd;            /* to poll(): libpcap's timeout does not
                              * return on an idle TPACKET_V3 socket */
@@ -121,15 +124,21 @@ struct sf_capture {
 
 /* ---- low-level reads ---- */
 
-/* Reads into `c` until it is full or the file ends; false with errno
- * set in *err on a read error. */
-static void fill_chunk(int fd, struct chunk *c, bool *eof, int *err)
+/* Reads into `c`: until it is full or the file ends with `whole` (the
+ * reader thread, ahead of the parser), else only what the first read
+ * that returns data gives (a pipe: a packet is parsed as soon as it
+ * comes, not once a chunk's worth has). End of file sets *eof, a read
+ * error leaves its errno in *err. */
+static void fill_chunk(int fd, struct chunk *c, bool whole, bool *eof,
+                       int *err)
 {
     c->len = 0;
     while (c->len < CHUNK_SIZE) {
         ssize_t got = read(fd, c->data + c->len, CHUNK_SIZE - c->len);
         if (got > 0) {
             c->len += (size_t)got;
+            if (!whole)
+                return;
         } else if (got == 0) {
             *eof = true;
             return;
@@ -154,7 +163,7 @@ static void *reader_main(void *arg)
         pthread_mutex_unlock(&r->mu);
         bool eof = false;
         int err = 0;
-        fill_chunk(r->fd, c, &eof, &err);
+        fill_chunk(r->fd, c, true, &eof, &err);
         pthread_mutex_lock(&r->mu);
         if (c->len)
             r->count++;
@@ -209,7 +218,7 @@ static struct chunk *reader_next(struct reader *r)
         struct chunk *c = &r->ring[0];
         if (r->eof || r->err)
             return NULL;
-        fill_chunk(r->fd, c, &r->eof, &r->err);
+        fill_chunk(r->fd, c, false, &r->eof, &r->err);
         return c->len ? c : NULL;
     }
     pthread_mutex_lock(&r->mu);
@@ -687,17 +696,17 @@ static int source_open(struct source *s, const char *path, char *errbuf)
             return SF_ERR_IO;
         }
         s->owns_fd = true;
-        struct stat st;
-        if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-            sf_errbuf_set(errbuf, "%s: is a directory", path);
-            return SF_ERR_IO;
-        }
-        if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode))
-            s->size = (uint64_t)st.st_size;
     }
     struct stat st;
-    reader_init(&s->rd, s->fd,
-                fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode));
+    bool have_st = fstat(s->fd, &st) == 0;
+    if (have_st && S_ISDIR(st.st_mode)) {
+        sf_errbuf_set(errbuf, "%s: is a directory", path);
+        return SF_ERR_IO;
+    }
+    bool regular = have_st && S_ISREG(st.st_mode);
+    if (regular && s->owns_fd)
+        s->size = (uint64_t)st.st_size;     /* for the progress line */
+    reader_init(&s->rd, s->fd, regular);
 
     const uint8_t *h;
     size_t got = take(s, 4, &h);
@@ -872,14 +881,7 @@ static int live_open(struct sf_capture *cap,
             return SF_ERR_FILTER;
         }
     }
-    if (cfg->write_file) {
-        cap->dump = pcap_dump_open(p, cfg->write_file);
-        if (!cap->dump) {
-            sf_errbuf_set(errbuf, "%s: %s", cfg->write_file, pcap_geterr(p));
-            return SF_ERR_IO;
-        }
-    }
-    cap->livebuf = sf_xmalloc(MAX_CAPLEN);
+    cap->live_dlt = pcap_datalink(p);
     return 0;
 }
 
@@ -913,18 +915,16 @@ static int live_next(struct sf_capture *cap, struct sf_frame *fr,
     }
     if (cap->dump)
         pcap_dump((u_char *)cap->dump, h, data);
-    uint32_t caplen = h->caplen > MAX_CAPLEN ? MAX_CAPLEN : h->caplen;
-    memcpy(cap->livebuf, data, caplen);
     cap->frames++;
     memset(fr, 0, sizeof(*fr));
-    fr->dlt = pcap_datalink(cap->live);
+    fr->dlt = cap->live_dlt;
     fr->ts_sec = h->ts.tv_sec;
     fr->ts_nsec = (uint32_t)h->ts.tv_usec * (cap->live_nano ? 1u : 1000u);
-    fr->caplen = caplen;
+    fr->caplen = h->caplen > MAX_CAPLEN ? MAX_CAPLEN : h->caplen;
     fr->rec_caplen = h->caplen;
     fr->wirelen = h->len;
-    fr->data = cap->livebuf;
-    fr->file = pcap_datalink_val_to_name(fr->dlt);
+    fr->data = data;        /* libpcap's, valid until the next call */
+    fr->file = cap->iface;
     fr->number = ++cap->number;
     return 1;
 }
@@ -996,6 +996,21 @@ int sf_capture_open(struct sf_capture **out,
     return 0;
 }
 
+/* Whether the frame `s` returns goes back in time from the one it
+ * returned before; true once per input, for one warning. */
+static bool time_back(struct source *s)
+{
+    bool back = s->have_prev && !s->went_back &&
+                (s->cur.ts_sec < s->prev_sec ||
+                 (s->cur.ts_sec == s->prev_sec &&
+                  s->cur.ts_nsec < s->prev_nsec));
+    s->went_back |= back;
+    s->have_prev = true;
+    s->prev_sec = s->cur.ts_sec;
+    s->prev_nsec = s->cur.ts_nsec;
+    return back;
+}
+
 int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr, char *errbuf)
 {
     if (cap->err) {
@@ -1045,6 +1060,7 @@ int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr, char *errbuf)
         *fr = best->cur;
         fr->file = best->path;
         fr->number = ++cap->number;
+        fr->time_back = time_back(best);
         return 1;
     }
 }
@@ -1089,6 +1105,21 @@ void sf_capture_breakloop(struct sf_capture *cap)
         cap->stop = 1;
         pcap_breakloop(cap->live);
     }
+}
+
+int sf_capture_dump_open(struct sf_capture *cap, const char *path,
+                         char *errbuf)
+{
+    if (!cap->live) {
+        sf_errbuf_set(errbuf, "%s: -w needs a live capture", path);
+        return SF_ERR_IO;
+    }
+    cap->dump = pcap_dump_open(cap->live, path);
+    if (!cap->dump) {
+        sf_errbuf_set(errbuf, "%s: %s", path, pcap_geterr(cap->live));
+        return SF_ERR_IO;
+    }
+    return 0;
 }
 
 bool sf_capture_live(const struct sf_capture *cap)
@@ -1171,7 +1202,6 @@ void sf_capture_close(struct sf_capture *cap)
         pcap_dump_close(cap->dump);
     if (cap->live)
         pcap_close(cap->live);
-    free(cap->livebuf);
     free(cap->iface);
     for (size_t i = 0; i < cap->nsrc; i++)
         source_close(&cap->src[i]);

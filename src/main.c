@@ -98,7 +98,8 @@ static void usage(FILE *out)
 "                     the kernel's capture buffer\n"
 "  --immediate-mode   hand each packet over at once (no batching)\n"
 "  -Z USER            become USER once the capture is open\n"
-"  -w FILE            also save the captured packets to FILE (pcap)\n"
+"  -w FILE            also save the captured packets to FILE (pcap), created\n"
+"                     after -Z has dropped privileges\n"
 "output (default: the annotated timeline, anomalies, flow table):\n"
 "  --plain            one tcpdump -nn line per TCP packet, nothing else\n"
 "  -q, --summary      only the anomalies and the flow table\n"
@@ -334,9 +335,12 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (!parse_u64(optarg, &n) || n == 0)
                 return usage_error("--max-flows: not a positive number: %s",
                                    optarg);
-            if (n > SF_MAX_FLOWS_LIMIT)
-                return usage_error("--max-flows: at most 1073741824: %s",
-                                   optarg);
+            if (n > SF_MAX_FLOWS_LIMIT) {
+                char fmt[64];
+                snprintf(fmt, sizeof(fmt), "--max-flows: at most %u: %%s",
+                         SF_MAX_FLOWS_LIMIT);
+                return usage_error(fmt, optarg);
+            }
             o->flows.max_flows = (size_t)n;
             break;
         }
@@ -360,7 +364,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                                             : "-B: not a size in KiB: %s",
                                    optarg);
             if (c == 's')
-                o->snaplen = n ? (int)n : 262144;   /* 0 = the default */
+                o->snaplen = (int)n;    /* 0: the capture's default */
             else
                 o->buffer_kib = (int)n;
             break;
@@ -487,18 +491,10 @@ static bool use_color(enum color c)
 
 /* Odd but readable records: one warning line each kind, naming the file
  * and packet (the documented exit status stays 0). */
-#define WARN_FILES 16
 struct warnings {
     bool cut, invalid, malformed;
     int dlt[8];                 /* link types already warned about */
     size_t ndlt;
-    struct {
-        const char *file;       /* sf_frame.file: stable per input */
-        int64_t sec;
-        uint32_t nsec;
-        bool warned;
-    } last[WARN_FILES];
-    size_t nlast;
 };
 
 static void warn_frame(struct warnings *w, const struct sf_frame *fr,
@@ -510,14 +506,14 @@ static void warn_frame(struct warnings *w, const struct sf_frame *fr,
                 "is above the file's snapshot length; cut to %u, as libpcap "
                 "does\n", fr->file, fr->number, fr->rec_caplen, fr->caplen);
     }
-    if (!w->invalid && !sf_decode_header_ok(fr->caplen, fr->wirelen)) {
+    bool header_ok = sf_decode_header_ok(fr->caplen, fr->wirelen);
+    if (!w->invalid && !header_ok) {
         w->invalid = true;
         fprintf(stderr, "synfin: %s: packet %" PRIu64 ": invalid record "
                 "header (caplen %u, length %u); skipped, as tcpdump does\n",
                 fr->file, fr->number, fr->caplen, fr->wirelen);
     }
-    if (!w->malformed && p->status == SF_DECODE_MALFORMED &&
-        sf_decode_header_ok(fr->caplen, fr->wirelen)) {
+    if (!w->malformed && p->status == SF_DECODE_MALFORMED && header_ok) {
         w->malformed = true;
         fprintf(stderr, "synfin: %s: packet %" PRIu64 ": malformed packet "
                 "(%s); shown and counted as not decoded\n", fr->file,
@@ -535,24 +531,10 @@ static void warn_frame(struct warnings *w, const struct sf_frame *fr,
                     fr->file, fr->number, fr->dlt);
         }
     }
-    size_t i = 0;
-    while (i < w->nlast && w->last[i].file != fr->file)
-        i++;
-    if (i == w->nlast) {
-        if (w->nlast == WARN_FILES)
-            return;
-        w->last[w->nlast++].file = fr->file;
-    } else if (!w->last[i].warned &&
-               (fr->ts_sec < w->last[i].sec ||
-                (fr->ts_sec == w->last[i].sec &&
-                 fr->ts_nsec < w->last[i].nsec))) {
-        w->last[i].warned = true;
+    if (fr->time_back)
         fprintf(stderr, "synfin: %s: packet %" PRIu64 ": time stamp goes "
                 "back in the file; packets are taken in file order\n",
                 fr->file, fr->number);
-    }
-    w->last[i].sec = fr->ts_sec;
-    w->last[i].nsec = fr->ts_nsec;
 }
 
 /* The progress line: percent of the input files, packets/s, flows open;
@@ -599,15 +581,33 @@ static void progress_end(struct progress *pr)
         fputs("\r\033[K", stderr);
 }
 
-/* The live capture SIGINT/SIGTERM stop (the only globals, STYLE 8). */
+/* The live capture SIGINT/SIGTERM stop (the only global, STYLE 8). */
 static struct sf_capture *volatile stop_cap;
-static volatile sig_atomic_t stopping;
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
-    stopping = 1;
     sf_capture_breakloop(stop_cap);
+}
+
+static void set_stop_handler(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Closes the capture; the stop signals no longer reach it. */
+static void capture_close(struct sf_capture *cap)
+{
+    if (cap && stop_cap == cap) {
+        set_stop_handler(SIG_DFL);
+        stop_cap = NULL;
+    }
+    sf_capture_close(cap);
 }
 
 /* -Z: become USER right after the capture is open, as tcpdump does:
@@ -690,8 +690,7 @@ static int run(const struct options *o)
                                       .snaplen = o->snaplen,
                                       .buffer_kib = o->buffer_kib,
                                       .no_promisc = o->no_promisc,
-                                      .immediate = o->immediate,
-                                      .write_file = o->write_file };
+                                      .immediate = o->immediate };
     struct sf_capture *cap;
     int err = sf_capture_open(&cap, &ccfg, errbuf);
     if (err) {
@@ -702,21 +701,31 @@ static int run(const struct options *o)
     if (live && o->user) {
         if (!drop_privileges(o->user, errbuf)) {
             fprintf(stderr, "synfin: %s\n", errbuf);
-            sf_capture_close(cap);
+            capture_close(cap);
             return 1;
         }
     } else if (live && geteuid() == 0) {
         fputs("synfin: running as root; -Z USER drops privileges once the "
               "capture is open\n", stderr);
     }
+    if (o->write_file && sf_capture_dump_open(cap, o->write_file, errbuf)) {
+        fprintf(stderr, "synfin: %s\n", errbuf);
+        capture_close(cap);
+        return 1;
+    }
+    int svg_fd = -1;
+    if (o->ladder_svg) {
+        svg_fd = open(o->ladder_svg, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (svg_fd < 0) {
+            fprintf(stderr, "synfin: %s: %s\n", o->ladder_svg,
+                    strerror(errno));
+            capture_close(cap);
+            return 1;
+        }
+    }
     if (live) {
         stop_cap = cap;
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_stop_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        set_stop_handler(on_stop_signal);
     }
     struct sf_tdfmt *fmt = sf_tdfmt_new(&o->fmt, NULL);
     struct sf_timeline *tl = NULL;
@@ -724,16 +733,6 @@ static int run(const struct options *o)
     struct sf_ladder *ld = NULL;
     struct sf_sink sink;
     bool track = o->mode != MODE_PLAIN;
-    int svg_fd = -1;
-    if (o->ladder_svg) {
-        svg_fd = open(o->ladder_svg, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (svg_fd < 0) {
-            fprintf(stderr, "synfin: %s: %s\n", o->ladder_svg,
-                    strerror(errno));
-            sf_capture_close(cap);
-            return 1;
-        }
-    }
     if (o->mode == MODE_LADDER) {
         struct sf_ladder_config lc = { .fd = STDOUT_FILENO,
                                        .only = o->ladder_id,
@@ -871,7 +870,7 @@ static int run(const struct options *o)
         status = 1;
     }
     sf_tdfmt_free(fmt);
-    sf_capture_close(cap);
+    capture_close(cap);
     return status;
 }
 

@@ -27,6 +27,21 @@ n=$(wc -l <"$plain")
 "$synfin" --plain -r - <"$cap" >"$tmp/stdin" 2>/dev/null
 check "stdin" 0 $? "$(cmp -s "$plain" "$tmp/stdin"; echo $?)"
 
+# a pipe: a packet is parsed as soon as it arrives, not once a buffer's
+# worth has (tcpdump -w - | synfin -r -); the writer keeps the pipe open
+first=$(python3 -c 'import struct, sys
+d = open(sys.argv[1], "rb").read(40)
+e = "<" if d[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+print(40 + struct.unpack(e + "I", d[32:36])[0])' "$cap")
+mkfifo "$tmp/fifo"
+(head -c "$first" "$cap"; exec sleep 60) >"$tmp/fifo" &
+writer=$!
+timeout 20 "$synfin" --plain -c 1 -r "$tmp/fifo" >"$tmp/pipe1" 2>/dev/null
+st=$?
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+check "pipe: first packet before the writer closes" 0 $st "$(head -1 "$plain" | cmp -s - "$tmp/pipe1"; echo $?)"
+
 # -c N stops after N packets
 "$synfin" --plain -c 3 -r "$cap" >"$tmp/c3" 2>/dev/null
 check "-c 3" 0 $? "$([ "$(wc -l <"$tmp/c3")" = 3 ]; echo $?)"

@@ -134,6 +134,17 @@ check "-Z nobody: uid $want everywhere" "$([ "$got" = "$want $want $want $want" 
 kill -INT $zp; wait $zp
 check "-Z nobody: stops with 0" $?
 
+# -Z nobody -w: as tcpdump, the file is created as nobody
+chmod o+x "$tmp"                # nobody may pass through, not list
+mkdir -m 1777 "$tmp/pub"
+ip netns exec $B "$synfin" -Z nobody -w "$tmp/pub/z.pcap" -i vb -q \
+    >/dev/null 2>"$tmp/zw.err" &
+zp=$!; pids+=($zp)
+sleep 1
+kill -INT $zp; wait $zp
+check "-Z nobody -w: stops with 0" $? "$(cat "$tmp/zw.err")"
+check "-Z nobody -w: the file is nobody's" "$([ "$(stat -c %u "$tmp/pub/z.pcap" 2>/dev/null)" = "$want" ]; echo $?)" "$(stat -c %U "$tmp/pub/z.pcap" 2>&1)"
+
 # errors
 ip netns exec $B "$synfin" -i nosuch0 2>"$tmp/e.err"
 check "no such interface: status 1, one line" "$([ $? = 1 ] && [ "$(wc -l <"$tmp/e.err")" = 1 ] && grep -q 'no such interface' "$tmp/e.err"; echo $?)"

@@ -27,7 +27,6 @@ struct sf_capture_config {
     int buffer_kib;             /* -B; 0 = libpcap's default */
     bool no_promisc;            /* -p */
     bool immediate;             /* deliver each packet at once */
-    const char *write_file;     /* -w: also save the packets as pcap */
 };
 
 /* sf_capture_next: live capture, the read timeout passed with no packet;
@@ -46,6 +45,8 @@ struct sf_frame {
     const uint8_t *data;
     const char *file;           /* which input it came from */
     uint64_t number;            /* 1-based, over the merged stream */
+    bool time_back;             /* the first frame of its input (after
+                                 * the filter) earlier than the one before */
 };
 
 /* Opens every file (all are checked before anything is read) and compiles
@@ -87,6 +88,12 @@ bool sf_capture_stats(struct sf_capture *cap, uint64_t *received,
 
 /* True for a live capture. */
 bool sf_capture_live(const struct sf_capture *cap);
+
+/* Live capture, -w: also saves every packet read from now on to `path`
+ * as pcap. Opened apart from the capture so that -Z can drop privileges
+ * first, as tcpdump does. Returns 0 or SF_ERR_IO with errbuf set. */
+SF_NODISCARD int sf_capture_dump_open(struct sf_capture *cap,
+                                      const char *path, char *errbuf);
 
 /* Appends the interfaces libpcap can capture on, one per line, as
  * tcpdump -D does ("1.eth0 [Up, Running, Connected]"). */
