@@ -96,6 +96,15 @@ const char *sf_flow_conn_state(const struct sf_flow *f)
     return "OTH";
 }
 
+void sf_close_format(const struct sf_flow *f, struct sf_buf *out)
+{
+    sf_buf_puts(out, sf_close_name(f->close));
+    if (f->initiator != SF_NOSIDE)
+        sf_buf_printf(out, " by %s", sf_side_name(f->initiator));
+    else if (f->rst_by != SF_NOSIDE)
+        sf_buf_printf(out, " by %s", sf_side_name(f->rst_by));
+}
+
 void sf_addr_format(int ipver, const uint8_t *a, struct sf_buf *out)
 {
     sf_tdfmt_format_addr(ipver, a, out);    /* as tcpdump prints it */

@@ -65,19 +65,27 @@ static void write_failed(struct sf_outq *q)
 }
 
 /* Renders one batch into the writer's buffer, writing as it goes; after
- * a write error records are skipped (the run is about to stop anyway). */
+ * a write error records are skipped (the run is about to stop anyway).
+ * What it reads of the producer's fields is read once: the render call
+ * would make the compiler read them again for every record, from cache
+ * lines the producer keeps writing. */
 static void render_batch(struct sf_outq *q, const struct batch *b)
 {
     struct sf_buf *out = &q->w.out;
-    for (size_t off = 0; off < b->used && !q->w.err;) {
+    sf_outq_render_fn render = q->cfg.render;
+    void *ctx = q->cfg.ctx;
+    int fd = q->cfg.fd;
+    const unsigned char *mem = b->mem;
+    size_t used = b->used;
+    for (size_t off = 0; off < used && !q->w.err;) {
         size_t n;
-        memcpy(&n, b->mem + off, sizeof(n));
-        q->cfg.render(q->cfg.ctx, b->mem + off + HDR, out);
-        if (out->len >= WRITE_AT && sf_buf_write(out, q->cfg.fd))
+        memcpy(&n, mem + off, sizeof(n));
+        render(ctx, mem + off + HDR, out);
+        if (out->len >= WRITE_AT && sf_buf_write(out, fd))
             write_failed(q);
         off += HDR + SF_ALIGN8(n);
     }
-    if (b->flush && !q->w.err && out->len && sf_buf_write(out, q->cfg.fd))
+    if (b->flush && !q->w.err && out->len && sf_buf_write(out, fd))
         write_failed(q);
     if (q->w.err)
         sf_buf_reset(out);
@@ -90,8 +98,8 @@ static void *writer_main(void *arg)
     for (;;) {
         while (q->s.done == q->s.submitted && !q->s.stop)
             pthread_cond_wait(&q->s.cv, &q->s.mu);
-        if (q->s.done == q->s.submitted)
-            break;
+        if (q->s.stop)
+            break;              /* sf_outq_free: the rest is dropped */
         struct batch *b = &q->b[q->s.done % NBATCH];
         pthread_mutex_unlock(&q->s.mu);
         render_batch(q, b);

@@ -19,9 +19,10 @@
 /* Flow and event objects are not built anew each time: a template of
  * each is built once and its values rewritten in place, so a flow costs
  * no object, hash table or key allocation (they were most of the time);
- * only a string whose text changed, and the anomaly entries, are new. A value that may be null is a slot: our own object, put
- * into its parent or replaced by null there (json-c replaces a key's
- * value in place, so the order stays). Times are fixed-point text we
+ * only a string whose text changed, and the anomaly entries, are new.
+ * A value that may be null is a slot: our own object, put into its
+ * parent or replaced by null there (json-c replaces a key's value in
+ * place, so the order stays). Times are fixed-point text we
  * write ourselves, handed to json-c through a serializer of our own.
  *
  * Building and serializing run on the output queue's writer thread
@@ -114,11 +115,14 @@ static void set_bool(struct slot *s, bool v)
     json_object_set_boolean(s->val, v);
 }
 
-/* v / unit written by us, never float noise: as many decimals as unit
- * has zeros for nanosecond captures, three fewer for microsecond ones. */
+/* v / 10^zeros written by us, never float noise: `zeros` decimals for
+ * nanosecond captures, three fewer for microsecond ones. */
 static int fixed_text(char *text, size_t size, bool nano, uint64_t v,
-                      uint64_t unit, int zeros)
+                      int zeros)
 {
+    uint64_t unit = 1;
+    for (int i = 0; i < zeros; i++)
+        unit *= 10;
     uint64_t frac = v % unit;
     if (!nano)
         frac /= 1000, zeros -= 3;
@@ -127,27 +131,26 @@ static int fixed_text(char *text, size_t size, bool nano, uint64_t v,
 }
 
 static void set_fixed(struct slot *s, bool nano, bool present, uint64_t v,
-                      uint64_t unit, int zeros)
+                      int zeros)
 {
     slot_show(s, present);
     if (present)
         s->fx.len = fixed_text(s->fx.text, sizeof(s->fx.text), nano, v,
-                               unit, zeros);
+                               zeros);
 }
 
 /* Epoch seconds with 6 decimals (9 for nanosecond captures); time 0 is
  * null as well as one not `present`. */
 static void set_ts(struct slot *s, bool nano, bool present, uint64_t ns)
 {
-    set_fixed(s, nano, present && ns != 0, ns, 1000000000, 9);
+    set_fixed(s, nano, present && ns != 0, ns, 9);
 }
 
 /* A duration in milliseconds, to the microsecond (nanosecond). */
 static void set_ms(struct slot *s, bool nano, bool valid, uint64_t from_ns,
                    uint64_t to_ns)
 {
-    set_fixed(s, nano, valid && to_ns >= from_ns, to_ns - from_ns, 1000000,
-              6);
+    set_fixed(s, nano, valid && to_ns >= from_ns, to_ns - from_ns, 6);
 }
 
 static void set_side(struct slot *s, uint8_t side)
@@ -170,6 +173,7 @@ enum {
 struct flow_tpl {
     json_object *root, *anomalies;
     struct slot s[F_NSLOTS];
+    struct sf_buf text;         /* addresses and anomaly details */
 };
 
 static json_object *child(json_object *parent, const char *key)
@@ -182,6 +186,7 @@ static json_object *child(json_object *parent, const char *key)
 static void flow_tpl_init(struct flow_tpl *t)
 {
     struct slot *s = t->s;
+    sf_buf_init(&t->text);
     json_object *o = t->root = json_object_new_object();
     add(o, "type", json_object_new_string("flow"));
     slot_init(&s[F_ID], o, "id", json_object_new_int64(0));
@@ -245,13 +250,12 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
 {
     struct slot *s = t->s;
     const struct sf_endpoint *c = &f->ep[SF_CLIENT], *v = &f->ep[SF_SERVER];
-    struct sf_buf b;
-    sf_buf_init(&b);
+    struct sf_buf *b = &t->text;
     set_int(&s[F_ID], true, f->id);
     for (int side = 0; side < 2; side++) {
-        sf_buf_reset(&b);
-        sf_addr_format(f->ipver, f->ep[side].addr, &b);
-        set_str(&s[F_CIP + 2 * side], true, b.data);
+        sf_buf_reset(b);
+        sf_addr_format(f->ipver, f->ep[side].addr, b);
+        set_str(&s[F_CIP + 2 * side], true, b->data);
         set_int(&s[F_CPORT + 2 * side], true, f->ep[side].port);
     }
     set_ts(&s[F_FIRST], nano, true, f->first_ns);
@@ -302,7 +306,7 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
         add(x, "type", json_object_new_string(
                            sf_anomaly_name((enum sf_anomaly_type)a->type)));
         char text[32];
-        fixed_text(text, sizeof(text), nano, a->ts_ns, 1000000000, 9);
+        fixed_text(text, sizeof(text), nano, a->ts_ns, 9);
         add(x, "ts", a->ts_ns ? json_object_new_double_s(
                                     (double)a->ts_ns / 1e9, text)
                               : NULL);
@@ -310,12 +314,11 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
                            ? NULL
                            : json_object_new_string(
                                  sf_side_name((enum sf_side)a->side)));
-        sf_buf_reset(&b);
-        sf_anomaly_format(f, a, &b);
-        add(x, "detail", json_object_new_string(b.data ? b.data : ""));
+        sf_buf_reset(b);
+        sf_anomaly_format(f, a, b);
+        add(x, "detail", json_object_new_string(b->data ? b->data : ""));
         json_object_array_add(an, x);
     }
-    sf_buf_fini(&b);
 }
 
 /* ---- event objects: one per packet ---- */
@@ -327,8 +330,6 @@ enum {
 
 struct event_tpl {
     json_object *root, *states, *anomalies;
-    const char *state_keys[SF_EV_MAX_STATES];
-    size_t nstate_keys;
     struct slot s[E_NSLOTS];
 };
 
@@ -358,24 +359,21 @@ struct event_rec {
     uint64_t ts_ns;
     uint64_t number;            /* packet number */
     const char *why;            /* static */
-    uint32_t flow_id;
     uint32_t seq, ack, payload_len;
     bool has_pkt;
-    uint8_t side, step, nstates, nanom;
     uint8_t reach, status, flags;
-    struct sf_state_change states[SF_EV_MAX_STATES];
-    uint8_t anom[SF_EV_MAX_ANOM];
+    struct sf_event_note ev;
 };
 
 static void event_fill(struct event_tpl *t, bool nano,
                        const struct event_rec *e)
 {
     struct slot *s = t->s;
-    bool p = e->has_pkt, in_flow = e->flow_id != 0;
+    bool p = e->has_pkt, in_flow = e->ev.flow_id != 0;
     set_ts(&s[E_TS], nano, true, e->ts_ns);
-    set_int(&s[E_FLOW], in_flow, e->flow_id);
+    set_int(&s[E_FLOW], in_flow, e->ev.flow_id);
     set_int(&s[E_PACKET], p, (int64_t)e->number);
-    set_str(&s[E_DIR], p && in_flow, e->side == SF_CLIENT ? "c2s" : "s2c");
+    set_str(&s[E_DIR], p && in_flow, e->ev.side == SF_CLIENT ? "c2s" : "s2c");
     bool tcp = p && e->reach >= SF_REACH_SHORTHDR;
     char flags[9];
     size_t n = 0;
@@ -388,24 +386,20 @@ static void event_fill(struct event_tpl *t, bool nano,
     set_int(&s[E_SEQ], tcp, e->seq);
     set_int(&s[E_ACK], tcp && (e->flags & SF_TH_ACK), e->ack);
     set_int(&s[E_LEN], p && e->status == SF_DECODE_OK, e->payload_len);
-    const char *step = sf_step_name((enum sf_step)e->step);
+    const char *step = sf_step_name((enum sf_step)e->ev.step);
     set_str(&s[E_STEP], p && in_flow && *step, step);
-    for (size_t i = 0; i < t->nstate_keys; i++)
-        json_object_object_del(t->states, t->state_keys[i]);
-    t->nstate_keys = 0;
-    for (uint8_t i = 0; i < e->nstates; i++) {
-        const char *key = sf_side_name((enum sf_side)e->states[i].side);
-        add(t->states, key,
+    json_object_object_del(t->states, sf_side_name(SF_CLIENT));
+    json_object_object_del(t->states, sf_side_name(SF_SERVER));
+    for (uint8_t i = 0; i < e->ev.nstates; i++)
+        add(t->states, sf_side_name((enum sf_side)e->ev.states[i].side),
             json_object_new_string(
-                sf_state_name((enum sf_tcp_state)e->states[i].to)));
-        t->state_keys[t->nstate_keys++] = key;
-    }
+                sf_state_name((enum sf_tcp_state)e->ev.states[i].to)));
     json_object *an = t->anomalies;
     json_object_array_del_idx(an, 0, json_object_array_length(an));
-    for (uint8_t i = 0; i < e->nanom; i++)
+    for (uint8_t i = 0; i < e->ev.nanom; i++)
         json_object_array_add(
             an, json_object_new_string(
-                    sf_anomaly_name((enum sf_anomaly_type)e->anom[i])));
+                    sf_anomaly_name((enum sf_anomaly_type)e->ev.anom[i])));
     set_str(&s[E_NOT_DECODED], p && e->status != SF_DECODE_OK && e->why,
             e->why);
 }
@@ -477,6 +471,7 @@ void sf_json_free(struct sf_json *j)
         return;
     sf_outq_free(j->q);         /* first: its thread uses the templates */
     tpl_free(j->r.flow.root, j->r.flow.s, F_NSLOTS);
+    sf_buf_fini(&j->r.flow.text);
     tpl_free(j->r.event.root, j->r.event.s, E_NSLOTS);
     sf_buf_fini(&j->out);
     free(j);
@@ -494,14 +489,7 @@ static int on_event(void *ctx, const struct sf_event *ev)
     const struct sf_pkt *p = ev->kind == SF_EV_PACKET ? ev->pkt : NULL;
     memset(e, 0, sizeof(*e));
     e->ts_ns = ev->ts_ns;
-    e->flow_id = ev->flow_id;
-    e->side = ev->side;
-    e->step = ev->step;
-    e->nstates = ev->nstates;
-    memcpy(e->states, ev->states, sizeof(e->states));
-    e->nanom = ev->nanom;
-    for (uint8_t i = 0; i < ev->nanom; i++)
-        e->anom[i] = ev->anom[i]->type;
+    sf_event_note(&e->ev, ev);
     if (p) {
         e->has_pkt = true;
         e->number = p->number;

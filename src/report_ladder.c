@@ -9,6 +9,7 @@
 #include "synfin/report_ladder.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,8 @@ struct lrow {
     uint32_t segs[2];           /* ROW_DATA: segments per direction */
     uint64_t bytes;             /* ROW_DATA: payload bytes */
     uint8_t nan;
-    struct sf_anomaly an[2];    /* copies: the flow's array may move */
+    uint16_t an[SF_EV_MAX_ANOM]; /* indices into the flow's anomalies
+                                  * (append-only: final counts at draw) */
 };
 
 struct lflow {
@@ -69,7 +71,7 @@ static const struct glyphs ascii = { "-", ">", "<", "|", "<>", "->", "<-",
 struct sf_ladder {
     struct sf_ladder_config cfg;
     const struct glyphs *g;
-    struct lflow **flows;       /* by id - 1 */
+    struct lflow **flows;       /* by slot_of() */
     size_t nflows;
     struct sf_buf text;         /* drawn diagrams */
     struct sf_buf svg;          /* the same, as SVG groups */
@@ -113,22 +115,38 @@ void sf_ladder_free(struct sf_ladder *l)
     free(l);
 }
 
+/* Where flow `id` is kept: by id, or in the one slot with --ladder=ID;
+ * SIZE_MAX for a flow not drawn. */
+static size_t slot_of(const struct sf_ladder *l, uint32_t id)
+{
+    if (id == 0)
+        return SIZE_MAX;
+    if (l->cfg.only)
+        return id == l->cfg.only ? 0 : SIZE_MAX;
+    return id - 1;
+}
+
+/* The rows of flow `id`, started on its first event; NULL for a flow not
+ * drawn, and for new flows once MAX_FLOWS diagrams are kept. */
 static struct lflow *flow_of(struct sf_ladder *l, uint32_t id)
 {
-    if (id == 0 || (l->cfg.only && id != l->cfg.only))
+    size_t k = slot_of(l, id);
+    if (k == SIZE_MAX)
         return NULL;
-    if (id > l->nflows) {
+    if (k >= l->nflows) {
+        if (l->ndrawn == MAX_FLOWS)
+            return NULL;
         size_t n = l->nflows ? l->nflows : 64;
-        while (n < id)
+        while (n <= k)
             n *= 2;
         l->flows = sf_xrealloc(l->flows, n * sizeof(*l->flows));
         memset(l->flows + l->nflows, 0,
                (n - l->nflows) * sizeof(*l->flows));
         l->nflows = n;
     }
-    if (!l->flows[id - 1])
-        l->flows[id - 1] = sf_xcalloc(1, sizeof(struct lflow));
-    return l->flows[id - 1];
+    if (!l->flows[k] && l->ndrawn < MAX_FLOWS)
+        l->flows[k] = sf_xcalloc(1, sizeof(struct lflow));
+    return l->flows[k];
 }
 
 static void add_row(struct lflow *lf, const struct lrow *r)
@@ -222,8 +240,8 @@ static void on_packet(struct lflow *lf, const struct sf_event *ev)
         r.state[ev->states[i].side] = (int8_t)ev->states[i].to;
         lf->since[ev->states[i].side] = t;
     }
-    for (uint8_t i = 0; i < ev->nanom && r.nan < 2; i++)
-        r.an[r.nan++] = *ev->anom[i];
+    for (uint8_t i = 0; i < ev->nanom; i++)
+        r.an[r.nan++] = (uint16_t)(ev->anom[i] - f->an);
     add_row(lf, &r);
 }
 
@@ -245,7 +263,7 @@ static int on_event(void *ctx, const struct sf_event *ev)
                      ? ev->ts_ns - ev->flow->first_ns
                      : 0;
         r.state[0] = r.state[1] = -1;
-        r.an[0] = *ev->anom[0];
+        r.an[0] = (uint16_t)(ev->anom[0] - ev->flow->an);
         r.nan = 1;
         add_row(lf, &r);
     }
@@ -380,18 +398,10 @@ static void put_lane(struct sf_ladder *l, struct sf_buf *b,
 }
 
 /* "! type: detail", under the row it belongs to, wrapped to the width. */
-static void put_anomaly(struct sf_ladder *l, const struct sf_flow *f,
-                        const struct sf_anomaly *a, struct sf_buf *scratch,
+static void put_anomaly(struct sf_ladder *l, const struct sf_anomaly *a,
+                        const struct sf_flow *f, struct sf_buf *scratch,
                         struct sf_buf *b)
 {
-    /* the flow's own record: counts (retransmissions...) are final now */
-    for (size_t i = 0; i < f->n_an; i++) {
-        if (f->an[i].type == a->type && f->an[i].side == a->side &&
-            f->an[i].ts_ns == a->ts_ns) {
-            a = &f->an[i];
-            break;
-        }
-    }
     const char *name = sf_anomaly_name((enum sf_anomaly_type)a->type);
     put_rep(b, " ", TIME_W);
     if (l->cfg.color)
@@ -424,12 +434,9 @@ static void draw(struct sf_ladder *l, const struct sf_flow *f,
         sf_buf_puts(b, "\n    server ");
         sf_endpoint_format(f, SF_SERVER, b);
     }
-    sf_buf_printf(b, "\n    handshake %s, close %s",
-                  sf_handshake_name(f->handshake), sf_close_name(f->close));
-    if (f->initiator != SF_NOSIDE)
-        sf_buf_printf(b, " by %s", sf_side_name(f->initiator));
-    else if (f->rst_by != SF_NOSIDE)
-        sf_buf_printf(b, " by %s", sf_side_name(f->rst_by));
+    sf_buf_printf(b, "\n    handshake %s, close ",
+                  sf_handshake_name(f->handshake));
+    sf_close_format(f, b);
     sf_buf_putc(b, '\n');
     put_rep(b, " ", TIME_W);
     sf_buf_printf(b, "%*s ", STATE_W, "client");
@@ -452,7 +459,7 @@ static void draw(struct sf_ladder *l, const struct sf_flow *f,
         b->data[b->len] = '\0';
         sf_buf_putc(b, '\n');
         for (uint8_t k = 0; k < r->nan; k++)
-            put_anomaly(l, f, &r->an[k], &cell, b);
+            put_anomaly(l, &f->an[r->an[k]], f, &cell, b);
     }
     if (lf->dropped)
         sf_buf_printf(b, "%*s... %" PRIu64 " more rows\n", TIME_W, "",
@@ -472,17 +479,16 @@ static void draw(struct sf_ladder *l, const struct sf_flow *f,
             uint64_t d = end > lf->since[s] ? end - lf->since[s] : 0;
             if (cell.len > 4)
                 sf_buf_putc(&cell, ',');
-            sf_buf_printf(&cell, " %s %s for %" PRIu64 ".%03" PRIu64 " s",
-                          sf_side_name((enum sf_side)s),
-                          sf_state_name((enum sf_tcp_state)f->ep[s].state),
-                          d / 1000000000, d % 1000000000 / 1000000);
+            sf_buf_printf(&cell, " %s %s for ", sf_side_name((enum sf_side)s),
+                          sf_state_name((enum sf_tcp_state)f->ep[s].state));
+            sf_buf_put_secs(&cell, d);
         }
         put_wrapped(b, cell.data, TIME_W, TIME_W + 5, l->cfg.width);
     }
     /* what only the end could tell: syn_unanswered, synack_unacked... */
     for (size_t i = 0; i < lf->n; i++)
         if (lf->rows[i].at_end)
-            put_anomaly(l, f, &lf->rows[i].an[0], &cell, b);
+            put_anomaly(l, &f->an[lf->rows[i].an[0]], f, &cell, b);
     sf_buf_putc(b, '\n');
     sf_buf_fini(&cell);
 }
@@ -511,18 +517,11 @@ static void xml_text(struct sf_buf *b, const char *s)
 static void svg_anomaly(const struct sf_flow *f, const struct sf_anomaly *a,
                         struct sf_buf *scratch, struct sf_buf *b, unsigned y)
 {
-    for (size_t i = 0; i < f->n_an; i++) {
-        if (f->an[i].type == a->type && f->an[i].side == a->side &&
-            f->an[i].ts_ns == a->ts_ns) {
-            a = &f->an[i];
-            break;
-        }
-    }
     sf_buf_reset(scratch);
     sf_buf_printf(scratch, "! %s: ",
                   sf_anomaly_name((enum sf_anomaly_type)a->type));
     sf_anomaly_format(f, a, scratch);
-    sf_buf_printf(b, "<text x=\"%d\" y=\"%u\" class=\"an\">", 110, y);
+    sf_buf_printf(b, "<text x=\"110\" y=\"%u\" class=\"an\">", y);
     xml_text(b, scratch->data);
     sf_buf_puts(b, "</text>\n");
 }
@@ -539,12 +538,9 @@ static unsigned draw_svg(const struct sf_flow *f, struct lflow *lf,
     sf_endpoint_format(f, SF_CLIENT, &cell);
     sf_buf_puts(&cell, " \xe2\x86\x92 server ");
     sf_endpoint_format(f, SF_SERVER, &cell);
-    sf_buf_printf(&cell, " \xe2\x80\x94 handshake %s, close %s",
-                  sf_handshake_name(f->handshake), sf_close_name(f->close));
-    if (f->initiator != SF_NOSIDE)
-        sf_buf_printf(&cell, " by %s", sf_side_name(f->initiator));
-    else if (f->rst_by != SF_NOSIDE)
-        sf_buf_printf(&cell, " by %s", sf_side_name(f->rst_by));
+    sf_buf_printf(&cell, " \xe2\x80\x94 handshake %s, close ",
+                  sf_handshake_name(f->handshake));
+    sf_close_format(f, &cell);
     sf_buf_puts(b, "<text x=\"10\" y=\"22\" class=\"h\">");
     xml_text(b, cell.data);
     sf_buf_puts(b, "</text>\n");
@@ -552,8 +548,6 @@ static unsigned draw_svg(const struct sf_flow *f, struct lflow *lf,
                   "<text x=\"%d\" y=\"48\" class=\"side\">server</text>\n",
                   SVG_CX, SVG_SX);
     unsigned y = 70;
-    size_t lines_at = b->len;       /* the two lines go here, height known */
-    (void)lines_at;
     for (size_t i = 0; i < lf->n; i++) {
         const struct lrow *r = &lf->rows[i];
         if (r->at_end)
@@ -591,7 +585,7 @@ static unsigned draw_svg(const struct sf_flow *f, struct lflow *lf,
         }
         y += SVG_ROW;
         for (uint8_t k = 0; k < r->nan; k++) {
-            svg_anomaly(f, &r->an[k], &scratch, b, y - 8);
+            svg_anomaly(f, &f->an[r->an[k]], &scratch, b, y - 8);
             y += SVG_NOTE;
         }
     }
@@ -602,18 +596,18 @@ static unsigned draw_svg(const struct sf_flow *f, struct lflow *lf,
         uint64_t d = end > lf->since[s] ? end - lf->since[s] : 0;
         /* a lingering state: drawn down to the end, with its duration */
         int x = s == 0 ? SVG_CX : SVG_SX;
-        sf_buf_printf(b, "<rect x=\"%d\" y=\"%u\" width=\"8\" height=\"%u\" "
-                      "class=\"linger\"/>\n", x - 4, y - 20, 24);
-        sf_buf_printf(b, "<text x=\"%d\" y=\"%u\" class=\"st%s\">%s for %"
-                      PRIu64 ".%03" PRIu64 " s</text>\n",
+        sf_buf_printf(b, "<rect x=\"%d\" y=\"%u\" width=\"8\" height=\"24\" "
+                      "class=\"linger\"/>\n", x - 4, y - 20);
+        sf_buf_printf(b, "<text x=\"%d\" y=\"%u\" class=\"st%s\">%s for ",
                       s == 0 ? x - 10 : x + 10, y, s == 0 ? " l" : "",
-                      sf_state_name((enum sf_tcp_state)f->ep[s].state),
-                      d / 1000000000, d % 1000000000 / 1000000);
+                      sf_state_name((enum sf_tcp_state)f->ep[s].state));
+        sf_buf_put_secs(b, d);
+        sf_buf_puts(b, "</text>\n");
     }
     y += 14;
     for (size_t i = 0; i < lf->n; i++) {
         if (lf->rows[i].at_end) {
-            svg_anomaly(f, &lf->rows[i].an[0], &scratch, b, y);
+            svg_anomaly(f, &f->an[lf->rows[i].an[0]], &scratch, b, y);
             y += SVG_NOTE;
         }
     }
@@ -629,10 +623,15 @@ static unsigned draw_svg(const struct sf_flow *f, struct lflow *lf,
 static int on_flow_end(void *ctx, const struct sf_flow *f)
 {
     struct sf_ladder *l = ctx;
-    if (f->id == 0 || f->id > l->nflows || !l->flows[f->id - 1])
+    size_t k = slot_of(l, f->id);
+    if (k == SIZE_MAX)
         return 0;
-    struct lflow *lf = l->flows[f->id - 1];
-    l->flows[f->id - 1] = NULL;
+    struct lflow *lf = k < l->nflows ? l->flows[k] : NULL;
+    if (!lf) {                  /* started after MAX_FLOWS were kept */
+        l->not_kept++;
+        return 0;
+    }
+    l->flows[k] = NULL;
     end_run(lf);
     if (l->ndrawn == MAX_FLOWS) {
         l->not_kept++;
@@ -670,7 +669,7 @@ static int finish(void *ctx, const struct sf_totals *t)
     if (l->ndrawn)
         qsort(l->drawn, l->ndrawn, sizeof(*l->drawn), drawn_cmp);
     int rc = 0;
-    for (size_t i = 0; i < l->ndrawn && rc == 0; i++) {
+    for (size_t i = 0; i < l->ndrawn && l->cfg.text && rc == 0; i++) {
         sf_buf_add(&out, l->text.data + l->drawn[i].off, l->drawn[i].len);
         if (out.len >= (1u << 16))
             rc = sf_buf_write(&out, l->cfg.fd);

@@ -39,13 +39,9 @@ enum { REC_PACKET, REC_TEXT };
 
 struct rec {
     uint8_t kind;
-    uint8_t step;               /* enum sf_step */
-    bool retransmit, half_close_data;
-    uint8_t nstates, nanom;
-    uint8_t anom[SF_EV_MAX_ANOM];       /* enum sf_anomaly_type */
-    struct sf_state_change states[SF_EV_MAX_STATES];
-    uint32_t flow_id;           /* 0: not decoded, see the line's why */
     uint32_t text_len;          /* REC_TEXT */
+    struct sf_event_note ev;    /* REC_PACKET; flow_id 0: not decoded,
+                                 * see the line's why */
 };
 
 /* the line or the text follows the header */
@@ -127,38 +123,38 @@ static void color(const struct lines *ls, struct sf_buf *b, const char *code)
 static void annotate(const struct lines *ls, const struct rec *r,
                      const struct sf_pkt *p, struct sf_buf *b)
 {
-    if (!r->flow_id) {
+    if (!r->ev.flow_id) {
         sf_buf_puts(b, "  # [-] not decoded: ");
         sf_buf_puts(b, p->why ? p->why : "?");
         return;
     }
     sf_buf_puts(b, "  # [");
-    sf_buf_putu(b, r->flow_id);
+    sf_buf_putu(b, r->ev.flow_id);
     sf_buf_putc(b, ']');
-    const char *step = sf_step_name(r->step);
-    if (r->step != SF_STEP_DATA && r->step != SF_STEP_ACK && *step) {
+    const char *step = sf_step_name(r->ev.step);
+    if (r->ev.step != SF_STEP_DATA && r->ev.step != SF_STEP_ACK && *step) {
         sf_buf_putc(b, ' ');
         color(ls, b, C_STEP);
         sf_buf_puts(b, step);
-        if (r->retransmit)
+        if (r->ev.retransmit)
             sf_buf_puts(b, " again");
-        if (r->half_close_data)
+        if (r->ev.half_close_data)
             sf_buf_puts(b, " + data after peer FIN");
         color(ls, b, C_RESET);
     }
-    for (uint8_t i = 0; i < r->nstates; i++) {
+    for (uint8_t i = 0; i < r->ev.nstates; i++) {
         sf_buf_putc(b, ' ');
         color(ls, b, C_STATE);
-        sf_buf_puts(b, sf_side_name(r->states[i].side));
+        sf_buf_puts(b, sf_side_name(r->ev.states[i].side));
         sf_buf_putc(b, ':');
-        sf_buf_puts(b, sf_state_name(r->states[i].to));
+        sf_buf_puts(b, sf_state_name(r->ev.states[i].to));
         color(ls, b, C_RESET);
     }
-    for (uint8_t i = 0; i < r->nanom; i++) {
+    for (uint8_t i = 0; i < r->ev.nanom; i++) {
         sf_buf_putc(b, ' ');
         color(ls, b, C_ANOM);
         sf_buf_putc(b, '!');
-        sf_buf_puts(b, sf_anomaly_name(r->anom[i]));
+        sf_buf_puts(b, sf_anomaly_name(r->ev.anom[i]));
         color(ls, b, C_RESET);
     }
 }
@@ -248,30 +244,18 @@ static int on_event(void *ctx, const struct sf_event *ev)
     /* the formatter sees every packet shown or not: relative sequence
      * numbers and -ttt depend on all of them */
     const struct sf_pkt *p = ev->pkt;
+    if (t->cfg.anomalies_only && ev->nanom == 0) {
+        sf_tdfmt_advance(t->cfg.fmt, p);
+        return 0;
+    }
     struct rec *r = sf_outq_begin(t->q, REC_BODY + sf_tdfmt_line_size(p));
     struct sf_tdfmt_line *l =
         (struct sf_tdfmt_line *)((unsigned char *)r + REC_BODY);
     if (!sf_tdfmt_prepare(t->cfg.fmt, p, l))
         return 0;
-    if (t->cfg.anomalies_only && ev->nanom == 0)
-        return 0;
     r->kind = REC_PACKET;
-    r->flow_id = ev->flow_id;
-    r->step = ev->step;
-    r->retransmit = ev->retransmit;
-    r->half_close_data = ev->half_close_data;
-    r->nstates = ev->nstates;
-    memcpy(r->states, ev->states, sizeof(r->states));
-    r->nanom = ev->nanom;
-    for (uint8_t i = 0; i < ev->nanom; i++)
-        r->anom[i] = (uint8_t)ev->anom[i]->type;
+    sf_event_note(&r->ev, ev);
     return sf_outq_end(t->q);
-}
-
-static void put_duration(struct sf_buf *b, uint64_t ns)
-{
-    sf_buf_printf(b, "%llu.%03llu s", (unsigned long long)(ns / 1000000000),
-                  (unsigned long long)(ns % 1000000000 / 1000000));
 }
 
 static int on_flow_end(void *ctx, const struct sf_flow *f)
@@ -304,17 +288,13 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
     sf_buf_printf(b, "%-22s ", cell.data);
     sf_buf_reset(&cell);
     sf_buf_printf(b, "%-10s ", sf_handshake_name(f->handshake));
-    sf_buf_puts(&cell, sf_close_name(f->close));
-    if (f->initiator != SF_NOSIDE)
-        sf_buf_printf(&cell, " by %s", sf_side_name(f->initiator));
-    else if (f->rst_by != SF_NOSIDE)
-        sf_buf_printf(&cell, " by %s", sf_side_name(f->rst_by));
+    sf_close_format(f, &cell);
     if (f->half_close)
         sf_buf_puts(&cell, ", half-close");
     sf_buf_printf(b, "%-24s ", cell.data);
     sf_buf_reset(&cell);
-    put_duration(&cell, f->last_ns > f->first_ns ? f->last_ns - f->first_ns
-                                                 : 0);
+    sf_buf_put_secs(&cell, f->last_ns > f->first_ns ? f->last_ns - f->first_ns
+                                                    : 0);
     sf_buf_printf(b, "%11s %6u  %-6s ", cell.data,
                   f->ep[0].packets + f->ep[1].packets,
                   sf_flow_conn_state(f));

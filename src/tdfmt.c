@@ -46,7 +46,6 @@ struct sf_tdfmt_render {
 };
 
 struct sf_tdfmt {
-    struct sf_tdfmt_config cfg;
     struct seqtab seq4, seq6;
     /* -ttt / -ttttt reference, in the printed precision */
     int64_t ref_sec;
@@ -54,7 +53,8 @@ struct sf_tdfmt {
     int64_t first_sec;          /* first packet, for sf_tdfmt_format_time */
     uint32_t first_frac;
     bool have_first;
-    struct sf_tdfmt_render r;   /* for lines formatted at once */
+    struct sf_tdfmt_render r;   /* for lines formatted at once; its cfg
+                                 * is the formatter's */
 };
 
 static void render_init(struct sf_tdfmt_render *r,
@@ -78,7 +78,7 @@ static void render_init(struct sf_tdfmt_render *r,
 struct sf_tdfmt_render *sf_tdfmt_render_new(const struct sf_tdfmt *f)
 {
     struct sf_tdfmt_render *r = sf_xmalloc(sizeof(*r));
-    render_init(r, &f->cfg);
+    render_init(r, &f->r.cfg);
     return r;
 }
 
@@ -91,8 +91,6 @@ struct sf_tdfmt *sf_tdfmt_new(const struct sf_tdfmt_config *cfg, char *errbuf)
 {
     (void)errbuf;
     struct sf_tdfmt *f = sf_xcalloc(1, sizeof(*f));
-    if (cfg)
-        f->cfg = *cfg;
     render_init(&f->r, cfg);
     tzset();                    /* localtime_r need not do it */
     return f;
@@ -182,7 +180,7 @@ static void put_hmsfrac(struct sf_tdfmt_render *r, struct sf_buf *b,
 static void line_time(struct sf_tdfmt *f, const struct sf_pkt *p,
                       struct sf_tdfmt_line *l)
 {
-    bool nano = f->cfg.nano;
+    bool nano = f->r.cfg.nano;
     int64_t sec = p->ts_sec;
     uint32_t frac = nano ? p->ts_nsec : p->ts_nsec / 1000;
     uint32_t unit = nano ? 1000000000u : 1000000u;
@@ -194,8 +192,8 @@ static void line_time(struct sf_tdfmt *f, const struct sf_pkt *p,
     l->ts_neg = false;
     l->ts_sec = sec;
     l->ts_frac = frac;
-    if (f->cfg.ts_style != SF_TS_DELTA &&
-        f->cfg.ts_style != SF_TS_SINCE_FIRST)
+    if (f->r.cfg.ts_style != SF_TS_DELTA &&
+        f->r.cfg.ts_style != SF_TS_SINCE_FIRST)
         return;
     if (f->ref_sec == 0 && f->ref_frac == 0) {       /* timevalisset() */
         f->ref_sec = sec;
@@ -213,7 +211,7 @@ static void line_time(struct sf_tdfmt *f, const struct sf_pkt *p,
     l->ts_neg = neg;
     l->ts_sec = ds;
     l->ts_frac = (uint32_t)df;
-    if (f->cfg.ts_style == SF_TS_DELTA) {
+    if (f->r.cfg.ts_style == SF_TS_DELTA) {
         f->ref_sec = sec;
         f->ref_frac = frac;
     }
@@ -263,14 +261,14 @@ void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *p)
 void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
                           struct sf_buf *b)
 {
-    bool nano = f->cfg.nano;
+    bool nano = f->r.cfg.nano;
     int64_t sec = (int64_t)(ts_ns / 1000000000);
     uint32_t frac = (uint32_t)(ts_ns % 1000000000) / (nano ? 1u : 1000u);
     uint32_t unit = nano ? 1000000000u : 1000000u;
-    switch (f->cfg.ts_style) {
+    switch (f->r.cfg.ts_style) {
     case SF_TS_DEFAULT:
     case SF_TS_DATE:
-        put_hmsfrac(&f->r, b, sec, frac, f->cfg.ts_style == SF_TS_DATE,
+        put_hmsfrac(&f->r, b, sec, frac, f->r.cfg.ts_style == SF_TS_DATE,
                     false);
         sf_buf_putc(b, ' ');
         break;
@@ -422,7 +420,8 @@ static size_t opt_reads(const struct sf_pkt *p)
     return cap < declared ? cap : declared;
 }
 
-/* IPv6 extension headers whose bytes the line prints */
+/* IPv6 extension headers whose bytes the line prints: the cases of
+ * put_ip6ext() that read e->hdr (the others are NULL in a copy) */
 static bool ext_printed(const struct sf_ip6ext *e)
 {
     return e->type == 43 || e->type == 44;
@@ -437,8 +436,10 @@ size_t sf_tdfmt_line_size(const struct sf_pkt *p)
     return n;
 }
 
-static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
-                    struct sf_tdfmt_line *l, bool copy)
+/* What depends on packet order: the time as printed and the relative
+ * numbers (put_tcp prints seq/ack from SF_REACH_LONGHDR on). */
+static bool line_state(struct sf_tdfmt *f, const struct sf_pkt *p,
+                       struct sf_tdfmt_line *l)
 {
     if (p->reach == SF_REACH_NONE)
         return false;
@@ -447,9 +448,17 @@ static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
     l->ack = p->ack;
     l->thseq = l->thack = 0;
     l->rev = false;
-    if (p->reach >= SF_REACH_LONGHDR && !f->cfg.absolute_seq &&
+    if (p->reach >= SF_REACH_LONGHDR && !f->r.cfg.absolute_seq &&
         (p->flags & SF_TH_ACK))
         relative_seq(f, p, l);
+    return true;
+}
+
+static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
+                    struct sf_tdfmt_line *l, bool copy)
+{
+    if (!line_state(f, p, l))
+        return false;
     /* not the unused ip6ext entries: a third of the struct */
     memcpy(&l->pkt, p, offsetof(struct sf_pkt, ip6ext) +
                        p->n_ip6ext * sizeof(p->ip6ext[0]));
@@ -477,6 +486,12 @@ bool sf_tdfmt_prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
                       struct sf_tdfmt_line *l)
 {
     return prepare(f, p, l, true);
+}
+
+void sf_tdfmt_advance(struct sf_tdfmt *f, const struct sf_pkt *p)
+{
+    struct sf_tdfmt_line l;
+    line_state(f, p, &l);
 }
 
 /* ---- addresses ---- */
@@ -615,25 +630,6 @@ static void put_hex(struct sf_buf *b, const uint8_t *p, size_t n)
     b->data[b->len] = '\0';
 }
 
-static uint64_t be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* ---- link and IP prefixes ---- */
 
 static const char *ifname(struct sf_tdfmt_render *r, uint32_t index)
@@ -706,9 +702,9 @@ static void put_rt6(struct sf_buf *b, const struct sf_ip6ext *e)
         sf_buf_printf(b, ", last-entry=%u", h[4]);
         if (h[5])
             sf_buf_printf(b, ", flags=0x%x", h[5]);
-        sf_buf_printf(b, ", tag=%x", be16(h + 6));
-    } else if (be32(h + 4)) {
-        sf_buf_printf(b, ", rsv=0x%x", be32(h + 4));
+        sf_buf_printf(b, ", tag=%x", sf_get_be16(h + 6));
+    } else if (sf_get_be32(h + 4)) {
+        sf_buf_printf(b, ", rsv=0x%x", sf_get_be32(h + 4));
     }
     for (unsigned i = 0; i < (unsigned)len / 2; i++) {
         sf_buf_printf(b, ", [%u]", i);
@@ -717,6 +713,7 @@ static void put_rt6(struct sf_buf *b, const struct sf_ip6ext *e)
     sf_buf_puts(b, ") ");
 }
 
+/* Only the types ext_printed() names may read e->hdr. */
 static void put_ip6ext(struct sf_buf *b, const struct sf_pkt *p)
 {
     for (size_t i = 0; i < p->n_ip6ext; i++) {
@@ -730,7 +727,7 @@ static void put_ip6ext(struct sf_buf *b, const struct sf_pkt *p)
             break;
         case 44:
             /* print-frag6.c: offset, then the bytes after this header */
-            sf_buf_printf(b, "frag (%u|%u) ", be16(e->hdr + 2) & 0xfff8,
+            sf_buf_printf(b, "frag (%u|%u) ", sf_get_be16(e->hdr + 2) & 0xfff8,
                           (unsigned)(40 + p->ip_len - e->off - 8));
             break;
         case 43:
@@ -772,9 +769,9 @@ static bool put_dss_num(struct sf_buf *b, const char *label, bool wide,
     if (*left < n)
         return false;
     if (wide)
-        sf_buf_printf(b, "%" PRIu64, be64(*o));
+        sf_buf_printf(b, "%" PRIu64, sf_get_be64(*o));
     else
-        sf_buf_printf(b, "%u", be32(*o));
+        sf_buf_printf(b, "%u", sf_get_be32(*o));
     *o += n, *left -= n;
     return true;
 }
@@ -808,9 +805,9 @@ static bool put_mptcp(const struct sf_tdfmt_render *r, struct sf_buf *b,
         if (cp[3] & 0x80)
             sf_buf_puts(b, " csum");
         if (len == 12 || len >= 20) {
-            sf_buf_printf(b, " {0x%" PRIx64, be64(cp + 4));
+            sf_buf_printf(b, " {0x%" PRIx64, sf_get_be64(cp + 4));
             if (len >= 20)
-                sf_buf_printf(b, ",0x%" PRIx64, be64(cp + 12));
+                sf_buf_printf(b, ",0x%" PRIx64, sf_get_be64(cp + 12));
             sf_buf_puts(b, "}");
         }
         return true;
@@ -827,11 +824,11 @@ static bool put_mptcp(const struct sf_tdfmt_render *r, struct sf_buf *b,
             sf_buf_printf(b, " id %u", cp[3]);
         }
         if (len == 12)
-            sf_buf_printf(b, " token 0x%x nonce 0x%x", be32(cp + 4),
-                          be32(cp + 8));
+            sf_buf_printf(b, " token 0x%x nonce 0x%x", sf_get_be32(cp + 4),
+                          sf_get_be32(cp + 8));
         else if (len == 16)
-            sf_buf_printf(b, " hmac 0x%" PRIx64 " nonce 0x%x", be64(cp + 4),
-                          be32(cp + 12));
+            sf_buf_printf(b, " hmac 0x%" PRIx64 " nonce 0x%x",
+                          sf_get_be64(cp + 4), sf_get_be32(cp + 12));
         else {
             sf_buf_puts(b, " hmac 0x");
             put_hex(b, cp + 4, 20);
@@ -852,14 +849,14 @@ static bool put_mptcp(const struct sf_tdfmt_render *r, struct sf_buf *b,
                 return false;
             if (left < 4)
                 return false;
-            sf_buf_printf(b, " subseq %u", be32(o));
+            sf_buf_printf(b, " subseq %u", sf_get_be32(o));
             o += 4, left -= 4;
             if (left < 2)
                 return false;
-            sf_buf_printf(b, " len %u", be16(o));
+            sf_buf_printf(b, " len %u", sf_get_be16(o));
             o += 2, left -= 2;
             if (left >= 2) {
-                sf_buf_printf(b, " csum 0x%x", be16(o));
+                sf_buf_printf(b, " csum 0x%x", sf_get_be16(o));
                 left -= 2;
             }
         }
@@ -891,19 +888,19 @@ static bool put_mptcp(const struct sf_tdfmt_render *r, struct sf_buf *b,
         if (len <= 18) {
             put_ip(r, b, 4, cp + 4);
             if (len == 10 || len == 18)
-                sf_buf_printf(b, ":%u", be16(cp + 8));
+                sf_buf_printf(b, ":%u", sf_get_be16(cp + 8));
             if (len == 16)
-                sf_buf_printf(b, " hmac 0x%" PRIx64, be64(cp + 8));
+                sf_buf_printf(b, " hmac 0x%" PRIx64, sf_get_be64(cp + 8));
             if (len == 18)
-                sf_buf_printf(b, " hmac 0x%" PRIx64, be64(cp + 10));
+                sf_buf_printf(b, " hmac 0x%" PRIx64, sf_get_be64(cp + 10));
         } else {
             put_ip6(b, cp + 4);
             if (len == 22 || len == 30)
-                sf_buf_printf(b, ":%u", be16(cp + 20));
+                sf_buf_printf(b, ":%u", sf_get_be16(cp + 20));
             if (len == 28)
-                sf_buf_printf(b, " hmac 0x%" PRIx64, be64(cp + 20));
+                sf_buf_printf(b, " hmac 0x%" PRIx64, sf_get_be64(cp + 20));
             if (len == 30)
-                sf_buf_printf(b, " hmac 0x%" PRIx64, be64(cp + 22));
+                sf_buf_printf(b, " hmac 0x%" PRIx64, sf_get_be64(cp + 22));
         }
         return true;
     }
@@ -924,12 +921,12 @@ static bool put_mptcp(const struct sf_tdfmt_render *r, struct sf_buf *b,
     case 6:                                         /* MP_FAIL */
         if (len != 12)
             return false;
-        sf_buf_printf(b, " seq %" PRIu64, be64(cp + 4));
+        sf_buf_printf(b, " seq %" PRIu64, sf_get_be64(cp + 4));
         return true;
     case 7:                                         /* MP_FASTCLOSE */
         if (len != 12)
             return false;
-        sf_buf_printf(b, " key 0x%" PRIx64, be64(cp + 4));
+        sf_buf_printf(b, " key 0x%" PRIx64, sf_get_be64(cp + 4));
         return true;
     default:
         return true;
@@ -1026,7 +1023,7 @@ static enum opt_end put_options(const struct sf_tdfmt_render *r,
             datalen = 2;
             if ((e = NEED(2)) == OPT_DONE) {
                 sf_buf_putc(b, ' ');
-                sf_buf_putu(b, be16(cp));
+                sf_buf_putu(b, sf_get_be16(cp));
             }
             break;
         case 3:
@@ -1046,10 +1043,10 @@ static enum opt_end put_options(const struct sf_tdfmt_render *r,
             for (unsigned i = 0; i < datalen && e == OPT_DONE; i += 8) {
                 if ((e = NEED(i + 4)) != OPT_DONE)
                     break;
-                uint32_t s = be32(cp + i);
+                uint32_t s = sf_get_be32(cp + i);
                 if ((e = NEED(i + 8)) != OPT_DONE)
                     break;
-                uint32_t en = be32(cp + i + 4);
+                uint32_t en = sf_get_be32(cp + i + 4);
                 s -= rev ? thseq : thack;
                 en -= rev ? thseq : thack;
                 sf_buf_printf(b, "{%u:%u}", s, en);
@@ -1062,16 +1059,16 @@ static enum opt_end put_options(const struct sf_tdfmt_render *r,
         case 13:
             datalen = 4;
             if ((e = NEED(4)) == OPT_DONE)
-                sf_buf_printf(b, " %u", be32(cp));
+                sf_buf_printf(b, " %u", sf_get_be32(cp));
             break;
         case 8:
             datalen = 8;
             if ((e = NEED(8)) == OPT_DONE) {
                 char *st = sf_buf_reserve(b, 32);
                 char *w = W_LIT(st, " val ");
-                w = w_u32(w, be32(cp));
+                w = w_u32(w, sf_get_be32(cp));
                 w = W_LIT(w, " ecr ");
-                w = w_u32(w, be32(cp + 4));
+                w = w_u32(w, sf_get_be32(cp + 4));
                 sf_buf_commit(b, (size_t)(w - st));
             }
             break;
@@ -1121,7 +1118,7 @@ static enum opt_end put_options(const struct sf_tdfmt_render *r,
             datalen = 2;
             if ((e = NEED(2)) != OPT_DONE)
                 break;
-            unsigned uto = be16(cp);
+            unsigned uto = sf_get_be16(cp);
             sf_buf_printf(b, " 0x%x", uto);
             uto = (uto & 1) ? (uto >> 1) * 60 : uto >> 1;
             sf_buf_printf(b, " %u", uto);
@@ -1151,10 +1148,10 @@ static enum opt_end put_options(const struct sf_tdfmt_render *r,
                 break;
             }
             sf_buf_putc(b, '-');
-            if (be16(cp) == 0xf989)
+            if (sf_get_be16(cp) == 0xf989)
                 put_fastopen(b, cp + 2, datalen - 2, true);
             else
-                sf_buf_printf(b, "%04x", be16(cp));
+                sf_buf_printf(b, "%04x", sf_get_be16(cp));
             break;
         default:
             datalen = len - 2;
@@ -1274,9 +1271,9 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
          * loop below prints exactly this, only slower */
         start = sf_buf_reserve(b, 64);
         w = W_LIT(start, ", options [nop,nop,TS val ");
-        w = w_u32(w, be32(p->opt + 4));
+        w = w_u32(w, sf_get_be32(p->opt + 4));
         w = W_LIT(w, " ecr ");
-        w = w_u32(w, be32(p->opt + 8));
+        w = w_u32(w, sf_get_be32(p->opt + 8));
         *w++ = ']';
         sf_buf_commit(b, (size_t)(w - start));
     } else if (p->hlen > 20) {

@@ -109,6 +109,12 @@ void sf_buf_grow(struct sf_buf *b, size_t need)
     b->cap = cap;
 }
 
+void sf_buf_put_secs(struct sf_buf *b, uint64_t ns)
+{
+    sf_buf_printf(b, "%llu.%03llu s", (unsigned long long)(ns / 1000000000),
+                  (unsigned long long)(ns % 1000000000 / 1000000));
+}
+
 void sf_buf_printf(struct sf_buf *b, const char *fmt, ...)
 {
     size_t room = b->cap - b->len;     /* includes the NUL's byte */

@@ -120,6 +120,11 @@ static inline uint32_t sf_get_be32(const uint8_t *p)
            (uint32_t)p[2] << 8 | p[3];
 }
 
+static inline uint64_t sf_get_be64(const uint8_t *p)
+{
+    return (uint64_t)sf_get_be32(p) << 32 | sf_get_be32(p + 4);
+}
+
 /* Carve the next n bytes off as an independent cursor (e.g. TCP options). */
 static inline struct sf_cursor sf_cur_sub(struct sf_cursor *c, size_t n)
 {

@@ -63,6 +63,33 @@ struct sf_event {
     const struct sf_flow *flow;     /* borrowed; NULL for flow_id 0 */
 };
 
+/* What a packet or anomaly event says, with no pointers: for reporters
+ * that keep it past the callback (records for the output writer). */
+struct sf_event_note {
+    uint32_t flow_id;
+    uint8_t side, step;             /* as in sf_event */
+    bool retransmit, half_close_data;
+    uint8_t nstates, nanom;
+    uint8_t anom[SF_EV_MAX_ANOM];   /* enum sf_anomaly_type */
+    struct sf_state_change states[SF_EV_MAX_STATES];
+};
+
+static inline void sf_event_note(struct sf_event_note *n,
+                                 const struct sf_event *ev)
+{
+    n->flow_id = ev->flow_id;
+    n->side = ev->side;
+    n->step = ev->step;
+    n->retransmit = ev->retransmit;
+    n->half_close_data = ev->half_close_data;
+    n->nstates = ev->nstates;
+    for (uint8_t i = 0; i < SF_EV_MAX_STATES; i++)
+        n->states[i] = ev->states[i];
+    n->nanom = ev->nanom;
+    for (uint8_t i = 0; i < ev->nanom; i++)
+        n->anom[i] = ev->anom[i]->type;
+}
+
 /* Packets that were not decoded, by reason. */
 struct sf_reason_count {
     uint8_t status;                 /* enum sf_decode_status */

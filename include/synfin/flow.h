@@ -187,6 +187,10 @@ const char *sf_flow_conn_state(const struct sf_flow *f);
 void sf_anomaly_format(const struct sf_flow *f, const struct sf_anomaly *a,
                        struct sf_buf *out);
 
+/* Appends the close kind and who closed or reset ("fin4 by client",
+ * "rst by server", "none"). */
+void sf_close_format(const struct sf_flow *f, struct sf_buf *out);
+
 /* Appends "ip.port" (IPv4) or "[ip].port"-free tcpdump style "ip.port". */
 void sf_endpoint_format(const struct sf_flow *f, enum sf_side side,
                         struct sf_buf *out);

@@ -10,9 +10,9 @@
  * two halves instead of their sum.
  *
  * Without the thread (line-buffered output for live capture, where every
- * line must be written at once, or when the thread cannot start) a record is rendered and written
- * by sf_outq_end() itself, through the same callback: one code path for
- * the text either way. */
+ * line must be written at once, or when the thread cannot start) a
+ * record is rendered and written by sf_outq_end() itself, through the
+ * same callback: one code path for the text either way. */
 
 #include <stdbool.h>
 #include <stddef.h>

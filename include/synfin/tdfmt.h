@@ -71,6 +71,10 @@ size_t sf_tdfmt_line_size(const struct sf_pkt *pkt);
 bool sf_tdfmt_prepare(struct sf_tdfmt *f, const struct sf_pkt *pkt,
                       struct sf_tdfmt_line *line);
 
+/* For a packet whose line is not shown: moves the state that depends on
+ * packet order as sf_tdfmt_prepare() would, and copies nothing. */
+void sf_tdfmt_advance(struct sf_tdfmt *f, const struct sf_pkt *pkt);
+
 /* A renderer's caches, for the lines `f` prepares; one per thread that
  * renders. */
 struct sf_tdfmt_render;

@@ -112,6 +112,9 @@ static inline void sf_buf_puts(struct sf_buf *b, const char *s)
 
 void sf_buf_printf(struct sf_buf *b, const char *fmt, ...) SF_PRINTF(2, 3);
 
+/* A duration in seconds to the millisecond, truncated: "12.345 s". */
+void sf_buf_put_secs(struct sf_buf *b, uint64_t ns);
+
 /* Writes the buffer to `fd` (retrying short writes) and empties it.
  * Returns 0, or SF_ERR_IO with errno set (EPIPE: the reader is gone). */
 SF_NODISCARD int sf_buf_write(struct sf_buf *b, int fd);
