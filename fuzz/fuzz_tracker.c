@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "synfin/cursor.h"
 #include "synfin/decode.h"
 #include "synfin/event.h"
 #include "synfin/flow.h"
@@ -43,12 +44,6 @@ static const uint8_t addr6[2][16] = {
 static const uint16_t ports[2] = { 40000, 80 };
 
 static struct sf_buf text;
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | p[3];
-}
 
 static void check_anomaly(const struct sf_flow *f, const struct sf_anomaly *a)
 {
@@ -141,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t r = 0; r < nrec; r++) {
         const uint8_t *d = data + r * REC;
         int dir = d[0] & 1;
-        uint32_t seqf = be32(d + 2), ackf = be32(d + 6);
+        uint32_t seqf = sf_get_be32(d + 2), ackf = sf_get_be32(d + 6);
         uint32_t len = (uint32_t)d[10] << 8 | d[11];
         if (d[15] & 0x80)
             len *= 23;

@@ -1,14 +1,14 @@
 /* flowtab: stage 3. Input: decoded TCP segments; output: segments handed
  * to the tracker per flow, events to the sink, flows ended and freed.
  * A seeded hash on the canonical 4-tuple (lower endpoint first) with
- * linear probing; flows also sit on two lists: first-seen order (ids and
- * the end-of-input flush never depend on hash order) and last-activity
- * order (p0f's age list) for --max-flows eviction and the order in
- * which timeouts act. Timeouts (idle, finished flows, SYN and CLOSE_WAIT
- * timers) run from a timer wheel: each flow sits in the bucket of the
- * earliest time one could act on it, so a sweep looks only at flows that
- * are due, not at every quiet one. A small table of closed 4-tuples
- * remembers TIME-WAIT for port_reuse. */
+ * linear probing. Flows live in a pool of nodes linked by number and sit
+ * on a last-activity list (p0f's age list) for --max-flows eviction and
+ * the order in which timeouts act; the end-of-input flush takes them by
+ * id, which is first-seen order (never hash order). Timeouts (idle,
+ * finished flows, SYN and CLOSE_WAIT timers) run from a timer wheel:
+ * each flow sits in the bucket of the earliest time one could act on it,
+ * so a sweep looks only at flows that are due, not at every quiet one.
+ * A small table of closed 4-tuples remembers TIME-WAIT for port_reuse. */
 
 #include "synfin/flowtab.h"
 
@@ -201,6 +201,14 @@ static void node_release(struct sf_flowtab *ft, uint32_t i)
 
 /* ---- hash table (linear probing, backward-shift deletion) ---- */
 
+/* Backward-shift deletion: may the entry at `j`, whose home slot is
+ * `home`, move back into the hole at `hole` (it probed past the hole)? */
+static bool may_fill(size_t home, size_t hole, size_t j)
+{
+    return hole <= j ? (home <= hole || home > j)
+                     : (home <= hole && home > j);
+}
+
 static size_t slot_find(const struct sf_flowtab *ft, uint64_t h,
                         const struct sf_pkt *p)
 {
@@ -240,10 +248,7 @@ static void slot_remove(struct sf_flowtab *ft, uint32_t num)
     ft->slots[i] = 0;
     /* shift back the entries that probed past the hole */
     for (size_t j = (i + 1) & mask; ft->slots[j]; j = (j + 1) & mask) {
-        size_t home = N(ft, ft->slots[j])->hash & mask;
-        bool between = i <= j ? (home <= i || home > j)
-                              : (home <= i && home > j);
-        if (between) {
+        if (may_fill(N(ft, ft->slots[j])->hash & mask, i, j)) {
             ft->slots[i] = ft->slots[j];
             ft->slots[j] = 0;
             i = j;
@@ -304,10 +309,7 @@ static void tombs_purge(struct sf_flowtab *ft)
             size_t hole = i;
             for (size_t j = (hole + 1) & mask; ft->tombs[j].hash;
                  j = (j + 1) & mask) {
-                size_t home = (size_t)ft->tombs[j].hash & mask;
-                bool between = hole <= j ? (home <= hole || home > j)
-                                         : (home <= hole && home > j);
-                if (between) {
+                if (may_fill((size_t)ft->tombs[j].hash & mask, hole, j)) {
                     ft->tombs[hole] = ft->tombs[j];
                     ft->tombs[j].hash = 0;
                     hole = j;

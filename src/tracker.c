@@ -588,7 +588,8 @@ static void on_payload(struct seg_ctx *c)
     if (!(p->flags & (SF_TH_SYN | SF_TH_RST))) {
         if (p->win == 0 && !r->fin) {
             s->zero_wins++;
-            s->w_next = history_scaled(f, c->from, 'W', s->zero_wins, s->w_next);
+            s->w_next =
+                history_scaled(f, c->from, 'W', s->zero_wins, s->w_next);
         }
     }
 }

@@ -24,7 +24,8 @@ struct sf_flowtab_config {
 };
 
 #define SF_DEFAULT_MAX_FLOWS 1000000u
-#define SF_MAX_FLOWS_LIMIT 1073741824u  /* 2^30: flows are numbered in 32 bits */
+/* 2^30: flows are numbered in 32 bits */
+#define SF_MAX_FLOWS_LIMIT 1073741824u
 #define SF_DEFAULT_IDLE_NS (300ull * 1000000000)
 #define SF_DEFAULT_LINGER_NS (5ull * 1000000000)
 
