@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,18 +43,25 @@ struct iface {
 };
 
 struct chunk {
-    uint8_t *data;          /* CHUNK_SIZE bytes */
+    uint8_t *data;          /* `buf`, or a window mapped from the file */
     size_t len;             /* bytes read into it */
+    uint8_t *buf;           /* CHUNK_SIZE bytes, for read() */
+    bool mapped;            /* data is a mapping: unmapped on release */
 };
 
 /* A file's bytes as a queue of chunks, parsed in place. For a regular
- * file a thread fills them ahead of the parser, so the kernel's copy
- * overlaps our decoding; for pipes and terminals the parser fills its
- * one chunk itself when it needs it (a thread could block in read()
+ * file a thread prepares them ahead of the parser: it maps the file a
+ * window at a time and has the kernel fault each window in
+ * (MADV_POPULATE_READ), so the parser reads the page cache itself and
+ * nothing is copied; past the size the file had when opened, or where
+ * mapping fails, it read()s. For pipes and terminals the parser fills
+ * its one chunk itself when it needs it (a thread could block in read()
  * forever). A record that spans chunks is gathered into `spill`. */
 struct reader {
     int fd;
     bool threaded;
+    uint64_t map_end;       /* map the file up to here... */
+    uint64_t map_off;       /* ...from here; read() once they meet */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -132,6 +140,7 @@ struct sf_capture {
 static void fill_chunk(int fd, struct chunk *c, bool whole, bool *eof,
                        int *err)
 {
+    c->data = c->buf;
     c->len = 0;
     while (c->len < CHUNK_SIZE) {
         ssize_t got = read(fd, c->data + c->len, CHUNK_SIZE - c->len);
@@ -149,6 +158,101 @@ static void fill_chunk(int fd, struct chunk *c, bool whole, bool *eof,
     }
 }
 
+/* Maps the next window of the file into `c` and faults it in. False
+ * when there is nothing left to map or it cannot be done; read() then
+ * goes on from the first byte not mapped: a file that grew is read to
+ * its new end, and one that shrank (the kernel refuses to fault in
+ * pages past the end of file) gives a short read, as it would have. */
+static bool map_chunk(struct reader *r, struct chunk *c)
+{
+    if (!r->map_end)
+        return false;
+    if (r->map_off < r->map_end) {
+        size_t n = r->map_end - r->map_off < CHUNK_SIZE
+                       ? (size_t)(r->map_end - r->map_off)
+                       : CHUNK_SIZE;
+        void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, r->fd,
+                       (off_t)r->map_off);
+        if (p != MAP_FAILED && madvise(p, n, MADV_POPULATE_READ) == 0) {
+            c->data = p;
+            c->len = n;
+            c->mapped = true;
+            r->map_off += n;
+            return true;
+        }
+        if (p != MAP_FAILED)
+            munmap(p, n);
+    }
+    r->map_end = 0;         /* read() from here on */
+    if (lseek(r->fd, (off_t)r->map_off, SEEK_SET) < 0)
+        r->err = errno;
+    return false;
+}
+
+static void chunk_unmap(struct chunk *c)
+{
+    if (c->mapped) {
+        munmap(c->data, c->len);
+        c->mapped = false;
+        c->data = c->buf;
+        c->len = 0;
+    }
+}
+
+/* ---- a mapped file that shrinks ----
+ * Another program may truncate a file while its pages are mapped: the
+ * next touch of a page past the new end raises SIGBUS. While a capture
+ * of files is open, the handler names the file and exits with status 1,
+ * as for any other read error (what was already written stays). */
+
+static struct sf_capture *volatile bus_cap;
+static struct sigaction bus_old;
+
+static void put_err(const char *s)
+{
+    ssize_t rc = write(STDERR_FILENO, s, strlen(s));
+    (void)rc;
+}
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    const struct sf_capture *cap = bus_cap;
+    uintptr_t a = (uintptr_t)si->si_addr;
+    /* only the parser touches the mappings: the fault is in the chunk
+     * it has taken from a reader (its own field) */
+    for (size_t i = 0; cap && i < cap->nsrc; i++) {
+        const struct chunk *c = cap->src[i].rd.cur;
+        uintptr_t at = c ? (uintptr_t)c->data : 0;
+        if (c && c->mapped && a >= at && a - at < c->len) {
+            put_err("synfin: ");
+            put_err(cap->src[i].path);
+            put_err(": read error: the file shrank while being read\n");
+            _exit(1);
+        }
+    }
+    signal(sig, SIG_DFL);   /* not ours: the fault happens again */
+}
+
+static void bus_watch(struct sf_capture *cap)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    if (!bus_cap && sigaction(SIGBUS, &sa, &bus_old) == 0)
+        bus_cap = cap;
+}
+
+static void bus_unwatch(struct sf_capture *cap)
+{
+    if (bus_cap == cap) {
+        sigaction(SIGBUS, &bus_old, NULL);
+        bus_cap = NULL;
+    }
+}
+
 static void *reader_main(void *arg)
 {
     struct reader *r = arg;
@@ -163,7 +267,8 @@ static void *reader_main(void *arg)
         pthread_mutex_unlock(&r->mu);
         bool eof = false;
         int err = 0;
-        fill_chunk(r->fd, c, true, &eof, &err);
+        if (!map_chunk(r, c))
+            fill_chunk(r->fd, c, true, &eof, &err);
         pthread_mutex_lock(&r->mu);
         if (c->len)
             r->count++;
@@ -176,12 +281,16 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-static void reader_init(struct reader *r, int fd, bool regular)
+static void reader_init(struct reader *r, int fd, bool regular,
+                        uint64_t size)
 {
     memset(r, 0, sizeof(*r));
     r->fd = fd;
+    off_t at = regular ? lseek(fd, 0, SEEK_CUR) : -1;
+    if (at == 0)            /* a file given by name, not a shared fd */
+        r->map_end = size;
     for (size_t i = 0; i < (regular ? NCHUNKS : 1); i++)
-        r->ring[i].data = sf_xmalloc(CHUNK_SIZE);
+        r->ring[i].buf = sf_xmalloc(CHUNK_SIZE);
     if (regular) {
         pthread_mutex_init(&r->mu, NULL);
         pthread_cond_init(&r->cv, NULL);
@@ -204,8 +313,10 @@ static void reader_fini(struct reader *r)
         pthread_cond_destroy(&r->cv);
         pthread_mutex_destroy(&r->mu);
     }
-    for (size_t i = 0; i < NCHUNKS; i++)
-        free(r->ring[i].data);
+    for (size_t i = 0; i < NCHUNKS; i++) {
+        chunk_unmap(&r->ring[i]);
+        free(r->ring[i].buf);
+    }
     free(r->spill);
     memset(r, 0, sizeof(*r));
 }
@@ -233,6 +344,7 @@ static void reader_release(struct reader *r)
 {
     if (!r->threaded)
         return;
+    chunk_unmap(&r->ring[r->head]);
     pthread_mutex_lock(&r->mu);
     r->head = (r->head + 1) % NCHUNKS;
     r->count--;
@@ -706,7 +818,7 @@ static int source_open(struct source *s, const char *path, char *errbuf)
     bool regular = have_st && S_ISREG(st.st_mode);
     if (regular && s->owns_fd)
         s->size = (uint64_t)st.st_size;     /* for the progress line */
-    reader_init(&s->rd, s->fd, regular);
+    reader_init(&s->rd, s->fd, regular, s->size);
 
     const uint8_t *h;
     size_t got = take(s, 4, &h);
@@ -960,6 +1072,7 @@ int sf_capture_open(struct sf_capture **out,
         free(cap);
         return SF_ERR_USAGE;
     }
+    bus_watch(cap);
     for (size_t i = 0; i < cfg->nfiles; i++) {
         int err = source_open(&cap->src[i], cfg->files[i], errbuf);
         cap->nsrc = i + 1;
@@ -1205,6 +1318,7 @@ void sf_capture_close(struct sf_capture *cap)
     free(cap->iface);
     for (size_t i = 0; i < cap->nsrc; i++)
         source_close(&cap->src[i]);
+    bus_unwatch(cap);
     for (size_t i = 0; i < cap->nprogs; i++)
         pcap_freecode(&cap->progs[i].prog);
     free(cap->progs);

@@ -94,6 +94,94 @@ check "-w without -i" 2 $?
 "$synfin" -i lo -r "$cap" >/dev/null 2>&1
 check "-i with -r" 2 $?
 
+# A regular file is read through mappings of 1 MiB windows, a few ahead
+# of the parser. Stall the parser (stdout is a fifo nobody reads), then
+# change the file behind its back and let it go on.
+# big.pcap: the capture's records repeated, time stamps moved on, ~12 MB
+python3 - "$cap" "$tmp/big.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+e = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+recs, off = [], 24
+while off + 16 <= len(d):
+    sec, frac, incl, orig = struct.unpack(e + "IIII", d[off:off + 16])
+    recs.append((sec, frac, d[off + 8:off + 16 + incl]))
+    off += 16 + incl
+with open(sys.argv[2], "wb") as out:
+    out.write(d[:24])
+    size, k = 24, 0
+    while size < 12 << 20:
+        for sec, frac, rest in recs:
+            out.write(struct.pack(e + "II", sec + 10 * k, frac) + rest)
+            size += 8 + len(rest)
+        k += 1
+PY
+stall() {   # stall MODE: start synfin on big.pcap, wait until it blocks
+    rm -f "$tmp/out"
+    mkfifo "$tmp/out"
+    # the SIGBUS exit leaves the reader thread running: by design
+    TSAN_OPTIONS="${TSAN_OPTIONS:-}:report_thread_leaks=0" \
+        "$synfin" --plain -r "$tmp/big.pcap" >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    exec 3<"$tmp/out"
+    sleep 1
+    # the windows mapped now: "start-end perms offset dev inode path"
+    maps=$(grep -F "$tmp/big.pcap" "/proc/$pid/maps" |
+           while read -r range _ off _; do
+               echo $((0x$off)) $((0x${range#*-} - 0x${range%-*}))
+           done | sort -n)
+}
+drain() {   # drain: let synfin go on; its status in $st, lines in $lines
+    lines=$(cat <&3 | wc -l)
+    exec 3<&-
+    wait "$pid"
+    st=$?
+}
+# the records whole before byte N
+records_before() {
+    python3 - "$tmp/big.pcap.orig" "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read(int(sys.argv[2]))
+e = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+n, off = 0, 24
+while off + 16 <= len(d):
+    incl = struct.unpack(e + "I", d[off + 8:off + 12])[0]
+    if off + 16 + incl > len(d):
+        break
+    n, off = n + 1, off + 16 + incl
+print(n)
+PY
+}
+cp "$tmp/big.pcap" "$tmp/big.pcap.orig"
+total=$(records_before 999999999)
+stall
+if [ "$(echo "$maps" | grep -c .)" -lt 2 ]; then
+    echo "FAIL: mapped windows: expected several, /proc/$pid/maps has:"
+    echo "$maps"
+    fail=$((fail + 1))
+    drain
+else
+    # cut inside the last window mapped: the kernel raises SIGBUS
+    last=$(echo "$maps" | tail -1 | awk '{ print $1 }')
+    truncate -s $((last + 65536)) "$tmp/big.pcap"
+    drain
+    check "file shrinks inside a mapped window" 1 $st "$([ "$(tail -1 "$tmp/err")" = "synfin: $tmp/big.pcap: read error: the file shrank while being read" ] && ! grep -q -i 'sanitizer\|bus error' "$tmp/err"; echo $?)"
+    # cut past the windows mapped: a short read, like any truncated file
+    cp "$tmp/big.pcap.orig" "$tmp/big.pcap"
+    stall
+    end=$(echo "$maps" | tail -1 | awk '{ print $1 + $2 }')
+    cut=$((end + (3 << 20) + 100))
+    truncate -s $cut "$tmp/big.pcap"
+    drain
+    check "file shrinks past the mapped windows" 1 $st "$(grep -q 'truncated capture' "$tmp/err" && [ "$lines" = "$(records_before $cut)" ]; echo $?)"
+    # grows: read on past the size it had when opened
+    cp "$tmp/big.pcap.orig" "$tmp/big.pcap"
+    stall
+    tail -c +25 "$tmp/big.pcap.orig" >>"$tmp/big.pcap"
+    drain
+    check "file grows while read" 0 $st "$([ "$lines" = $((2 * total)) ]; echo $?)"
+fi
+
 # output robustness: a closed pipe ends quietly with 0; a full disk is 1
 many=()
 for _ in $(seq 30); do many+=(-r "$cap"); done     # more than a pipe holds
