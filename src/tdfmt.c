@@ -31,6 +31,15 @@ struct ifname_cache {
     char name[IF_NAMESIZE + 1];
 };
 
+/* An IPv6 address and its text: flows repeat their addresses, and the
+ * text (the "::" run, hex without leading zeros) is slow to work out. */
+#define V6_CACHE 64
+struct v6_text {
+    uint8_t addr[16];
+    uint8_t len;                /* 0: empty */
+    char text[47];
+};
+
 /* What rendering a line keeps between lines: caches only, so each thread
  * that renders has its own and lines render the same anywhere. */
 struct sf_tdfmt_render {
@@ -39,10 +48,14 @@ struct sf_tdfmt_render {
     int64_t cached_sec;
     bool cached_valid;
     char cached_text[40];
+    size_t cached_len;
     struct ifname_cache ifn[8];
     size_t n_ifn;
     char octet[256][4];         /* "0".."255" */
     uint8_t octet_len[256];
+    char flags[256][8];         /* "S", "S.", "FP.", ... for each byte */
+    uint8_t flags_len[256];
+    struct v6_text v6[V6_CACHE];    /* recent IPv6 addresses as text */
 };
 
 struct sf_tdfmt {
@@ -73,6 +86,16 @@ static void render_init(struct sf_tdfmt_render *r,
         o[n++] = (char)('0' + v % 10);
         r->octet_len[v] = n;
     }
+    static const char letters[] = "FSRP.UEW";
+    for (unsigned v = 1; v < 256; v++) {
+        uint8_t n = 0;
+        for (int i = 0; i < 8; i++)
+            if (v & (1u << i))
+                r->flags[v][n++] = letters[i];
+        r->flags_len[v] = n;
+    }
+    memcpy(r->flags[0], "none", 4);
+    r->flags_len[0] = 4;
 }
 
 struct sf_tdfmt_render *sf_tdfmt_render_new(const struct sf_tdfmt *f)
@@ -167,10 +190,11 @@ static void put_hmsfrac(struct sf_tdfmt_render *r, struct sf_buf *b,
             return;
         }
         memcpy(r->cached_text, text, sizeof(text));
+        r->cached_len = strlen(text);
         r->cached_sec = sec;
         r->cached_valid = true;
     }
-    sf_buf_puts(b, r->cached_text);
+    sf_buf_add(b, r->cached_text, r->cached_len);
     put_frac(b, frac, r->cfg.nano);
 }
 
@@ -589,13 +613,27 @@ static void put_ip6(struct sf_buf *b, const uint8_t *a)
     sf_buf_add(b, text, n);
 }
 
-static void put_ip(const struct sf_tdfmt_render *r, struct sf_buf *b, int ver,
-                   const uint8_t *a)
+/* put_ip6 through the cache of recent addresses */
+static void put_ip6_cached(struct sf_tdfmt_render *r, struct sf_buf *b,
+                           const uint8_t *a)
 {
-    if (ver != 4) {
-        put_ip6(b, a);
-        return;
+    uint32_t h;
+    memcpy(&h, a + 12, 4);
+    h = (h * 2654435761u) >> 26;        /* 64 entries */
+    struct v6_text *e = &r->v6[h];
+    if (!e->len || memcmp(e->addr, a, 16) != 0) {
+        struct sf_buf t = { .data = e->text, .len = 0,
+                            .cap = sizeof(e->text) };
+        put_ip6(&t, a);                 /* at most 45 + NUL: never grows */
+        memcpy(e->addr, a, 16);
+        e->len = (uint8_t)t.len;
     }
+    sf_buf_add(b, e->text, e->len);
+}
+
+static void put_ip4(const struct sf_tdfmt_render *r, struct sf_buf *b,
+                    const uint8_t *a)
+{
     char *text = sf_buf_reserve(b, 20);
     size_t n = 0;
     for (int i = 0; i < 4; i++) {
@@ -604,6 +642,15 @@ static void put_ip(const struct sf_tdfmt_render *r, struct sf_buf *b, int ver,
         text[n++] = '.';
     }
     sf_buf_commit(b, n - 1);
+}
+
+static void put_ip(struct sf_tdfmt_render *r, struct sf_buf *b, int ver,
+                   const uint8_t *a)
+{
+    if (ver == 4)
+        put_ip4(r, b, a);
+    else
+        put_ip6_cached(r, b, a);
 }
 
 void sf_tdfmt_format_addr(int ipver, const uint8_t *a, struct sf_buf *b)
@@ -886,7 +933,7 @@ static bool put_mptcp(const struct sf_tdfmt_render *r, struct sf_buf *b,
         }
         sf_buf_printf(b, " %s id %u ", echo, cp[3]);
         if (len <= 18) {
-            put_ip(r, b, 4, cp + 4);
+            put_ip4(r, b, cp + 4);
             if (len == 10 || len == 18)
                 sf_buf_printf(b, ":%u", sf_get_be16(cp + 8));
             if (len == 16)
@@ -1228,14 +1275,10 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
 
     uint32_t seq = l->seq, ack = l->ack;
     /* "Flags [..]" to "urg N": at most about 110 bytes */
-    static const char letters[] = "FSRP.UEW";
     char *start = sf_buf_reserve(b, 160);
     w = W_LIT(start, "Flags [");
-    if (!p->flags)
-        w = W_LIT(w, "none");
-    for (int i = 0; i < 8; i++)
-        if (p->flags & (1u << i))
-            *w++ = letters[i];
+    memcpy(w, r->flags[p->flags], 8);
+    w += r->flags_len[p->flags];
     *w++ = ']';
     if (p->reach == SF_REACH_LONGHDR) {
         sf_buf_commit(b, (size_t)(w - start));
@@ -1317,9 +1360,9 @@ void sf_tdfmt_render(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
             sf_buf_printf(b, "truncated-ip6 - %u bytes missing!",
                           p->ip_missing);
         if (p->ip6_first_nh != 6) {
-            put_ip6(b, p->src);
+            put_ip6_cached(r, b, p->src);
             sf_buf_puts(b, " > ");
-            put_ip6(b, p->dst);
+            put_ip6_cached(r, b, p->dst);
             sf_buf_puts(b, ": ");
         }
         put_ip6ext(b, p);
