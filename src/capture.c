@@ -29,6 +29,9 @@
 #define MAX_CAPLEN 262144u              /* libpcap's MAXIMUM_SNAPLEN */
 #define MAX_BLOCK (16u * 1024 * 1024)   /* libpcap's pcapng block cap */
 #define CHUNK_SIZE (1u << 20)
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22           /* Linux 5.14; older say EINVAL */
+#endif
 #define NCHUNKS 4
 #define SF_DLT_EN10MB_ 1                /* DLT_EN10MB */
 
@@ -231,7 +234,11 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
             _exit(1);
         }
     }
-    signal(sig, SIG_DFL);   /* not ours: the fault happens again */
+    /* not ours: with the default action the fault happens again */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
 }
 
 static void bus_watch(struct sf_capture *cap)
