@@ -288,14 +288,13 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
+/* `map_size`: the bytes to map from offset 0, 0 to read() all */
 static void reader_init(struct reader *r, int fd, bool regular,
-                        uint64_t size)
+                        uint64_t map_size)
 {
     memset(r, 0, sizeof(*r));
     r->fd = fd;
-    off_t at = regular ? lseek(fd, 0, SEEK_CUR) : -1;
-    if (at == 0)            /* a file given by name, not a shared fd */
-        r->map_end = size;
+    r->map_end = map_size;
     for (size_t i = 0; i < (regular ? NCHUNKS : 1); i++)
         r->ring[i].buf = sf_xmalloc(CHUNK_SIZE);
     if (regular) {
@@ -823,8 +822,10 @@ static int source_open(struct source *s, const char *path, char *errbuf)
         return SF_ERR_IO;
     }
     bool regular = have_st && S_ISREG(st.st_mode);
+    /* a file given by name: its size for the progress line and the
+     * reader's mappings (stdin is read from where it stands) */
     if (regular && s->owns_fd)
-        s->size = (uint64_t)st.st_size;     /* for the progress line */
+        s->size = (uint64_t)st.st_size;
     reader_init(&s->rd, s->fd, regular, s->size);
 
     const uint8_t *h;

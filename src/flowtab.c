@@ -292,7 +292,8 @@ static bool tomb_live(const struct sf_flowtab *ft, const struct tomb *t)
     return t->hash && ft->now - t->closed_ns < SF_TIME_WAIT_NS;
 }
 
-/* Drops the expired in place: backward-shift deletion, walking from
+/* Drops the expired in place, so that the table's memory never doubles
+ * at the peak: backward-shift deletion, walking from
  * just after an empty slot so that no shift wraps into slots already
  * walked. */
 static void tombs_purge(struct sf_flowtab *ft)
@@ -404,6 +405,11 @@ static void wheel_unlink(struct sf_flowtab *ft, uint32_t i)
 static void wheel_insert(struct sf_flowtab *ft, uint32_t i, uint64_t due)
 {
     struct node *n = N(ft, i);
+    /* a deadline already past (packets stamped behind the clock) goes
+     * in the current bucket, which the next sweep reads again: buckets
+     * before it were swept and come up only once the wheel turns */
+    if (due < ft->now)
+        due = ft->now;
     uint32_t *head = bucket_of(ft, due);
     n->due = due;
     n->tw_prev = 0;

@@ -732,7 +732,6 @@ static int run(const struct options *o)
     struct sf_json *js = NULL;
     struct sf_ladder *ld = NULL;
     struct sf_sink sink;
-    bool track = o->mode != MODE_PLAIN;
     if (o->mode == MODE_LADDER) {
         struct sf_ladder_config lc = { .fd = STDOUT_FILENO,
                                        .only = o->ladder_id,
@@ -765,7 +764,9 @@ static int run(const struct options *o)
         tl = sf_timeline_new(&tc, NULL);
         sink = sf_timeline_sink(tl);
     }
-    struct sf_flowtab *ft = track ? sf_flowtab_new(&o->flows, NULL) : NULL;
+    struct sf_flowtab *ft = o->mode != MODE_PLAIN
+                                ? sf_flowtab_new(&o->flows, NULL)
+                                : NULL;         /* --plain tracks nothing */
     struct reasons reasons = { .n = 0 };
     struct sf_totals tot;
     memset(&tot, 0, sizeof(tot));
@@ -784,7 +785,7 @@ static int run(const struct options *o)
         rc = sf_capture_next(cap, &fr, errbuf);
         if (rc == SF_CAPTURE_TICK) {
             /* no packet for a while: the clock still runs timeouts */
-            if (track)
+            if (ft)
                 out_rc = sf_flowtab_tick(ft, wall_ns(), &sink);
             if (out_rc)
                 break;
@@ -817,7 +818,7 @@ static int run(const struct options *o)
         tot.live = sf_capture_stats(cap, &tot.received, &tot.dropped,
                                     &tot.ifdropped);
     }
-    if (!out_rc && track)
+    if (!out_rc && ft)
         out_rc = sf_flowtab_flush(ft, last_ns, &sink);
     if (!out_rc) {
         tot.not_decoded = tot.packets - tot.tcp;

@@ -163,7 +163,7 @@ static int status(int err, int e)
 
 void *sf_outq_begin(struct sf_outq *q, size_t n)
 {
-    struct batch *b = q->threaded ? filling(q) : &q->b[0];
+    struct batch *b = filling(q);   /* b[0] without the thread */
     size_t need = HDR + SF_ALIGN8(n);
     if (q->threaded && b->used + need > b->cap && b->used) {
         submit(q, false);
@@ -180,7 +180,7 @@ void *sf_outq_begin(struct sf_outq *q, size_t n)
 int sf_outq_end(struct sf_outq *q)
 {
     size_t n = q->pending;
-    struct batch *b = q->threaded ? filling(q) : &q->b[0];
+    struct batch *b = filling(q);
     memcpy(b->mem + b->used, &n, sizeof(n));
     b->used += HDR + SF_ALIGN8(n);
     if (q->threaded)

@@ -276,6 +276,10 @@ static void put_ts(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
 
 void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *p)
 {
+    /* only -ttt and -ttttt keep time state between lines */
+    if (f->r.cfg.ts_style != SF_TS_DELTA &&
+        f->r.cfg.ts_style != SF_TS_SINCE_FIRST)
+        return;
     if (!sf_decode_header_ok(p->caplen, p->wirelen))
         return;                 /* "[Invalid header...]": no time stamp */
     struct sf_tdfmt_line l;
@@ -624,7 +628,7 @@ static void put_ip6_cached(struct sf_tdfmt_render *r, struct sf_buf *b,
     if (!e->len || memcmp(e->addr, a, 16) != 0) {
         struct sf_buf t = { .data = e->text, .len = 0,
                             .cap = sizeof(e->text) };
-        put_ip6(&t, a);                 /* at most 45 + NUL: never grows */
+        put_ip6(&t, a);                 /* at most 39 + NUL: never grows */
         memcpy(e->addr, a, 16);
         e->len = (uint8_t)t.len;
     }

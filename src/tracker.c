@@ -717,11 +717,30 @@ static bool syn_unanswered(const struct sf_flow *f)
            !f->ep[SF_CLIENT].rst && !f->ep[SF_SERVER].rst;
 }
 
+/* When the two timed checks below fire, UINT64_MAX for never: one
+ * copy of their conditions, for the checks and for the flow table's
+ * timers (sf_tracker_next_check). A SYN already reported, or one that
+ * could not be kept (the flow's anomalies are full), never fires again. */
+static uint64_t syn_due(const struct sf_flow *f)
+{
+    if (!syn_unanswered(f) || f->n_an >= MAX_ANOMALIES ||
+        anomaly_index(f, SF_AN_SYN_UNANSWERED) >= 0)
+        return UINT64_MAX;
+    return sf_add_sat(f->syn_ns, SF_SYN_TIMEOUT_NS);
+}
+
+/* idle since it acknowledged the FIN or last sent anything */
+static uint64_t linger_due(const struct sf_flow *f, int side,
+                           uint64_t linger_ns)
+{
+    if (f->linger_side != SF_NOSIDE || f->ep[side].state != SF_TCP_CLOSE_WAIT)
+        return UINT64_MAX;
+    return sf_add_sat(f->ep[side].last_ns, linger_ns);
+}
+
 long sf_tracker_check_syn(struct sf_flow *f, uint64_t now_ns)
 {
-    if (!syn_unanswered(f) || now_ns < f->syn_ns ||
-        now_ns - f->syn_ns < SF_SYN_TIMEOUT_NS ||
-        find_anomaly(f, SF_AN_SYN_UNANSWERED))
+    if (now_ns < syn_due(f))
         return -1;
     size_t idx = sf_tracker_add_anomaly(f, SF_AN_SYN_UNANSWERED, SF_CLIENT,
                                         f->syn_ns,
@@ -731,14 +750,10 @@ long sf_tracker_check_syn(struct sf_flow *f, uint64_t now_ns)
 
 uint64_t sf_tracker_next_check(const struct sf_flow *f, uint64_t linger_ns)
 {
-    uint64_t t = UINT64_MAX;
-    if (syn_unanswered(f) && anomaly_index(f, SF_AN_SYN_UNANSWERED) < 0)
-        t = sf_add_sat(f->syn_ns, SF_SYN_TIMEOUT_NS);
-    if (f->linger_side != SF_NOSIDE)
-        return t;
+    uint64_t t = syn_due(f);
     for (int i = 0; i < 2; i++) {
-        uint64_t at = sf_add_sat(f->ep[i].last_ns, linger_ns);
-        if (f->ep[i].state == SF_TCP_CLOSE_WAIT && at < t)
+        uint64_t at = linger_due(f, i, linger_ns);
+        if (at < t)
             t = at;
     }
     return t;
@@ -747,16 +762,10 @@ uint64_t sf_tracker_next_check(const struct sf_flow *f, uint64_t linger_ns)
 long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_ns,
                              uint64_t linger_ns)
 {
-    if (f->linger_side != SF_NOSIDE)
-        return -1;
     for (int i = 0; i < 2; i++) {
-        const struct sf_endpoint *e = &f->ep[i];
-        if (e->state != SF_TCP_CLOSE_WAIT)
+        if (now_ns < linger_due(f, i, linger_ns))
             continue;
-        /* idle since it acknowledged the FIN or last sent anything */
-        uint64_t since = e->last_ns;
-        if (now_ns < since || now_ns - since < linger_ns)
-            continue;
+        uint64_t since = f->ep[i].last_ns;
         f->linger_side = (uint8_t)i;
         uint64_t idle = now_ns - since;
         size_t idx = sf_tracker_add_anomaly(

@@ -386,6 +386,31 @@ static void test_idle_timeout(void **state)
     ctx_free(c);
 }
 
+/* A flow whose packets are stamped behind the clock (time steps back in
+ * the capture) gets a deadline already past: it must still be acted on
+ * at the next sweep, not parked in a timer bucket swept long ago. */
+static void test_deadline_in_the_past(void **state)
+{
+    (void)state;
+    struct ctx *c = ctx_new(0, 0);
+    in(c, 40001, true, S, 100, 0, 0, 0);
+    in(c, 40001, false, S | A, 9, 101, 0, 1);
+    in(c, 40001, true, A, 101, 10, 0, 2);
+    for (uint64_t t = 0; t <= 20000; t += 500)     /* the clock: 20 s */
+        in(c, 40002, true, A, 500, 7, 0, t);
+    /* flow 1 closes with segments stamped 10 s behind the clock */
+    in(c, 40001, true, F | A, 101, 10, 0, 10000);
+    in(c, 40001, false, A, 10, 102, 0, 10001);
+    in(c, 40001, false, F | A, 10, 102, 0, 10002);
+    in(c, 40001, true, A, 102, 11, 0, 10003);
+    for (uint64_t t = 20500; t <= 24000; t += 500)
+        in(c, 40002, true, A, 500, 7, 0, t);
+    const struct end_rec *e = end_of(c, 1);
+    assert_non_null(e);                 /* closed and quiet for 2 s */
+    assert_reason(e->reason, SF_END_CLOSED);
+    ctx_free(c);
+}
+
 /* end of input: every remaining flow ends, in first-seen order (not in
  * order of activity), with its end-time anomalies first */
 static void test_flush_first_seen_order(void **state)
@@ -468,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_time_wait_many),
         cmocka_unit_test(test_max_flows_evicts_lru),
         cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_deadline_in_the_past),
         cmocka_unit_test(test_flush_first_seen_order),
         cmocka_unit_test(test_syn_retransmit_same_flow),
     };
