@@ -328,9 +328,10 @@ void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
 /* ---- relative sequence numbers (print-tcp.c) ---- */
 
 /* The table functions take the key width as an argument that is a
- * constant at each call (3 or 9 words), so the compiler makes one copy
- * per family with the loops unrolled and no memcmp call. */
-static inline uint64_t key_hash(const uint32_t *key, size_t kw)
+ * constant at each call (3 or 9 words), and are always inlined, so the
+ * compiler makes one copy per family with the loops unrolled and no
+ * memcmp call. */
+static SF_ALWAYS_INLINE uint64_t key_hash(const uint32_t *key, size_t kw)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull;
     for (size_t i = 0; i < kw; i++) {
@@ -340,7 +341,8 @@ static inline uint64_t key_hash(const uint32_t *key, size_t kw)
     return h;
 }
 
-static inline bool key_eq(const uint32_t *a, const uint32_t *b, size_t kw)
+static SF_ALWAYS_INLINE bool key_eq(const uint32_t *a, const uint32_t *b,
+                                    size_t kw)
 {
     uint32_t d = 0;
     for (size_t i = 0; i < kw; i++)
@@ -348,8 +350,8 @@ static inline bool key_eq(const uint32_t *a, const uint32_t *b, size_t kw)
     return d == 0;
 }
 
-static inline uint32_t *seqtab_slot(const struct seqtab *t,
-                                    const uint32_t *key, size_t kw)
+static SF_ALWAYS_INLINE uint32_t *seqtab_slot(const struct seqtab *t,
+                                              const uint32_t *key, size_t kw)
 {
     size_t stride = kw + 3, mask = t->cap - 1;
     size_t i = (size_t)key_hash(key, kw) & mask;
@@ -376,8 +378,9 @@ static void seqtab_grow(struct seqtab *t, size_t kw)
 }
 
 /* The entry for `key`, added (unused, *fresh set) if absent. */
-static inline uint32_t *seqtab_find(struct seqtab *t, const uint32_t *key,
-                                    size_t kw, bool *fresh)
+static SF_ALWAYS_INLINE uint32_t *seqtab_find(struct seqtab *t,
+                                              const uint32_t *key,
+                                              size_t kw, bool *fresh)
 {
     if ((t->count + 1) * 4 > t->cap * 3)
         seqtab_grow(t, kw);
@@ -393,13 +396,13 @@ static inline uint32_t *seqtab_find(struct seqtab *t, const uint32_t *key,
 
 /* print-tcp.c: for ACK-bearing packets, find or (re)initialise the entry;
  * the packet that initialises it prints absolute numbers. Sets the line's
- * seq/ack to print and thseq/thack/rev for SACK edges. */
-static void relative_seq(struct sf_tdfmt *f, const struct sf_pkt *p,
-                         struct sf_tdfmt_line *l)
+ * seq/ack to print and thseq/thack/rev for SACK edges. `alen` is 4 or 16,
+ * a constant at each call, as for the table functions. */
+static SF_ALWAYS_INLINE void relative_seq(struct seqtab *t,
+                                          const struct sf_pkt *p, size_t alen,
+                                          struct sf_tdfmt_line *l)
 {
-    bool v6 = p->ipver == 6;
-    size_t alen = v6 ? 16 : 4, kw = v6 ? 9 : 3;
-    struct seqtab *t = v6 ? &f->seq6 : &f->seq4;
+    size_t kw = alen / 2 + 1;          /* two addresses and the ports */
     uint32_t key[9];
     bool rev = false;
     if (p->sport > p->dport)
@@ -412,9 +415,7 @@ static void relative_seq(struct sf_tdfmt *f, const struct sf_pkt *p,
     key[kw - 1] = rev ? (uint32_t)p->dport << 16 | p->sport
                          : (uint32_t)p->sport << 16 | p->dport;
     bool fresh;
-    /* the width as a constant at each call (see key_hash) */
-    uint32_t *e = v6 ? seqtab_find(t, key, 9, &fresh)
-                     : seqtab_find(t, key, 3, &fresh);
+    uint32_t *e = seqtab_find(t, key, kw, &fresh);
     uint32_t *th_seq = &e[kw], *th_ack = &e[kw + 1];
     if (fresh || (p->flags & SF_TH_SYN)) {
         if (rev) {
@@ -477,8 +478,12 @@ static bool line_state(struct sf_tdfmt *f, const struct sf_pkt *p,
     l->thseq = l->thack = 0;
     l->rev = false;
     if (p->reach >= SF_REACH_LONGHDR && !f->r.cfg.absolute_seq &&
-        (p->flags & SF_TH_ACK))
-        relative_seq(f, p, l);
+        (p->flags & SF_TH_ACK)) {
+        if (p->ipver == 6)
+            relative_seq(&f->seq6, p, 16, l);
+        else
+            relative_seq(&f->seq4, p, 4, l);
+    }
     return true;
 }
 

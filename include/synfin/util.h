@@ -12,9 +12,12 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define SF_NODISCARD __attribute__((warn_unused_result))
 #define SF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+/* for a function whose constant arguments should fold at each call */
+#define SF_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define SF_NODISCARD
 #define SF_PRINTF(f, a)
+#define SF_ALWAYS_INLINE inline
 #endif
 
 /* Size of every errbuf, as libpcap's PCAP_ERRBUF_SIZE. */
