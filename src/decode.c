@@ -131,7 +131,11 @@ static enum sf_decode_status decode_tcp(struct sf_cursor *c, uint32_t tcp_len,
     struct sf_cursor opts = sf_cur_sub_upto(c, (size_t)p->hlen - 20);
     p->opt = opts.buf;
     p->opt_caplen = (uint16_t)opts.len;
-    parse_tcp_options(&opts, &p->opts, p->opt_caplen < p->hlen - 20);
+    /* parsed only where the tracker reads them: mss, wscale and sackOK
+     * mean something only on a SYN (RFC 9293 3.7.1, RFC 7323 1.3, RFC
+     * 2018 2); the printer reads the raw bytes */
+    if (p->flags & SF_TH_SYN)
+        parse_tcp_options(&opts, &p->opts, p->opt_caplen < p->hlen - 20);
     p->status = SF_DECODE_OK;
     p->why = NULL;
     return SF_DECODE_OK;

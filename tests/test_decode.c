@@ -169,6 +169,18 @@ static void test_sample_fields(void **state)
     assert_int_equal(p.opts.wscale, 7);
     assert_false(p.opts.bad);
 
+    /* the same segment as a plain ACK: options kept raw, not parsed */
+    uint8_t ack[sizeof(eth_syn)];
+    memcpy(ack, eth_syn, sizeof(ack));
+    ack[14 + 20 + 13] = SF_TH_ACK;
+    assert_int_equal(sf_decode(SF_DLT_EN10MB, ack, sizeof(ack), sizeof(ack),
+                               &p), SF_DECODE_OK);
+    assert_int_equal(p.hlen, 40);
+    assert_int_equal(p.opt_caplen, 20);
+    assert_int_equal(p.opt[0], 2);                  /* mss */
+    assert_int_equal(p.opts.mss, 0);
+    assert_false(p.opts.has_ts);
+
     assert_int_equal(sf_decode(SF_DLT_EN10MB, qinq_ack, sizeof(qinq_ack),
                                sizeof(qinq_ack), &p), SF_DECODE_OK);
     assert_int_equal(p.nvlan, 2);

@@ -66,7 +66,8 @@ struct sf_ip6ext {
     const uint8_t *hdr;  /* borrowed: whole header, all `len` bytes captured */
 };
 
-/* Parsed TCP options the tracker cares about. */
+/* Parsed TCP options the tracker cares about: sf_decode parses them for
+ * SYN segments only, and leaves them zero on every other packet. */
 struct sf_tcpopts {
     uint16_t mss;        /* 0 = absent */
     uint8_t wscale;      /* valid if has_wscale */
@@ -123,7 +124,7 @@ struct sf_pkt {
     const uint8_t *opt;      /* borrowed: option bytes captured */
     uint16_t opt_caplen;     /* captured option bytes (<= hlen - 20) */
     uint32_t tcp_caplen;     /* bytes captured from the TCP header on */
-    struct sf_tcpopts opts;
+    struct sf_tcpopts opts;  /* SYN segments only (zero otherwise) */
 
     /* arrays last: sf_decode zeroes what comes before and the counts,
      * and fills only the first entries */
