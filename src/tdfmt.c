@@ -541,25 +541,51 @@ static inline char *w_str(char *w, const char *s, size_t n)
 
 #define W_LIT(w, lit) w_str((w), (lit), sizeof(lit) - 1)
 
-static inline char *w_u32(char *w, uint32_t v)
+/* v < 10000 as exactly four digits */
+static inline char *w_4digits(char *w, uint32_t v)
 {
-    size_t n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4
-             : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7
-             : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
-    char *d = w + n;
-    while (v >= 100) {
-        uint32_t r = v % 100;
-        v /= 100;
-        d -= 2;
-        memcpy(d, sf_digit_pairs + 2 * r, 2);
+    memcpy(w, sf_digit_pairs + 2 * (v / 100), 2);
+    memcpy(w + 2, sf_digit_pairs + 2 * (v % 100), 2);
+    return w + 4;
+}
+
+/* v < 10000 without leading zeros */
+static inline char *w_small(char *w, uint32_t v)
+{
+    if (v >= 100) {
+        uint32_t hi = v / 100;
+        if (hi >= 10) {
+            memcpy(w, sf_digit_pairs + 2 * hi, 2);
+            w += 2;
+        } else {
+            *w++ = (char)('0' + hi);
+        }
+        v %= 100;
+        memcpy(w, sf_digit_pairs + 2 * v, 2);
+        return w + 2;
     }
     if (v >= 10) {
-        d -= 2;
-        memcpy(d, sf_digit_pairs + 2 * v, 2);
-    } else {
-        *--d = (char)('0' + v);
+        memcpy(w, sf_digit_pairs + 2 * v, 2);
+        return w + 2;
     }
-    return w + n;
+    *w = (char)('0' + v);
+    return w + 1;
+}
+
+/* Decimal, in groups of four digits: a line has seven or so numbers,
+ * and a digit count plus a loop of divisions cost twice as much. */
+static inline char *w_u32(char *w, uint32_t v)
+{
+    if (v < 10000)
+        return w_small(w, v);
+    if (v < 100000000) {
+        w = w_small(w, v / 10000);
+        return w_4digits(w, v % 10000);
+    }
+    w = w_small(w, v / 100000000);
+    v %= 100000000;
+    w = w_4digits(w, v / 10000);
+    return w_4digits(w, v % 10000);
 }
 
 /* IPv6 text as tcpdump's addrtostr6() (BIND's inet_ntop6): the longest

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -923,24 +924,70 @@ static void test_many_connections(void **state)
     sf_tdfmt_free(f);
 }
 
+/* Every decimal width, at both ends, against snprintf: seq, ack, win,
+ * ports and length all go through the same digit writer. */
+static void test_number_widths(void **state)
+{
+    (void)state;
+    struct sf_tdfmt_config cfg = T_NONE_ABS;
+    struct sf_tdfmt *f = sf_tdfmt_new(&cfg, NULL);
+    struct sf_buf out;
+    sf_buf_init(&out);
+    uint32_t vals[40];
+    size_t n = 0;
+    vals[n++] = 0;
+    for (uint32_t p = 10; ; p *= 10) {
+        vals[n++] = p - 1;
+        vals[n++] = p;
+        vals[n++] = p + 1;
+        if (p == 1000000000u)
+            break;
+    }
+    vals[n++] = 4294967295u;
+    vals[n++] = 1234567890u;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = vals[i];
+        struct seg s = { .src = 1, .dst = 2,
+                         .sport = (uint16_t)v, .dport = (uint16_t)(v >> 7),
+                         .seq = v, .ack = ~v, .flags = F | A,
+                         .win = (uint16_t)(v >> 16) };
+        uint8_t frame[128];
+        size_t len = build_frame(&s, frame, sizeof(frame));
+        struct sf_pkt pkt;
+        sf_decode(SF_DLT_EN10MB, frame, (uint32_t)len, (uint32_t)len, &pkt);
+        char want[200];
+        snprintf(want, sizeof(want), "IP 10.0.0.1.%u > 10.0.0.2.%u: "
+                 "Flags [F.], seq %u, ack %u, win %u, length 0",
+                 (unsigned)(uint16_t)v, (unsigned)(uint16_t)(v >> 7), v, ~v,
+                 (unsigned)(uint16_t)(v >> 16));
+        sf_buf_reset(&out);
+        assert_true(sf_tdfmt_format(f, &pkt, &out));
+        assert_string_equal(out.data, want);
+    }
+    sf_buf_fini(&out);
+    sf_tdfmt_free(f);
+}
+
 int main(void)
 {
     /* tcpdump's default and -tttt styles print local time */
     setenv("TZ", "UTC", 1);
     tzset();
     enum { NCASES = sizeof(cases) / sizeof(cases[0]) };
-    struct CMUnitTest tests[NCASES + 3];
+    const struct CMUnitTest more[] = {
+        cmocka_unit_test(test_not_tcp_writes_nothing),
+        cmocka_unit_test(test_appends_and_null_config),
+        cmocka_unit_test(test_many_connections),
+        cmocka_unit_test(test_number_widths),
+    };
+    enum { NMORE = sizeof(more) / sizeof(more[0]) };
+    struct CMUnitTest tests[NCASES + NMORE];
     memset(tests, 0, sizeof(tests));
     for (size_t i = 0; i < NCASES; i++) {
         tests[i].name = cases[i].name;
         tests[i].test_func = run_case;
         tests[i].initial_state = (void *)&cases[i];
     }
-    const struct CMUnitTest more[] = {
-        cmocka_unit_test(test_not_tcp_writes_nothing),
-        cmocka_unit_test(test_appends_and_null_config),
-        cmocka_unit_test(test_many_connections),
-    };
     memcpy(tests + NCASES, more, sizeof(more));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
