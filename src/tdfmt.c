@@ -462,9 +462,18 @@ static bool ext_printed(const struct sf_ip6ext *e)
     return e->type == 43 || e->type == 44;
 }
 
+/* Where a prepared line's copied bytes begin: after the ip6ext entries
+ * it uses (see struct sf_tdfmt_line). */
+static size_t line_head(const struct sf_pkt *p)
+{
+    return offsetof(struct sf_tdfmt_line, pkt) +
+           offsetof(struct sf_pkt, ip6ext) +
+           p->n_ip6ext * sizeof(p->ip6ext[0]);
+}
+
 size_t sf_tdfmt_line_size(const struct sf_pkt *p)
 {
-    size_t n = sizeof(struct sf_tdfmt_line) + opt_reads(p);
+    size_t n = line_head(p) + opt_reads(p);
     for (size_t i = 0; i < p->n_ip6ext; i++)
         if (ext_printed(&p->ip6ext[i]))
             n += p->ip6ext[i].len;
@@ -504,7 +513,7 @@ static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
     if (!copy)
         return true;
     /* the copy points only into itself: what is not printed, at NULL */
-    uint8_t *w = l->bytes;
+    uint8_t *w = (uint8_t *)l + line_head(p);
     size_t n = opt_reads(p);
     l->pkt.opt = n ? w : NULL;
     if (n)

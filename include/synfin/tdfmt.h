@@ -53,17 +53,22 @@ void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *pkt);
  * turns it into text with nothing but a cache of its own. Prepare every
  * packet in capture order; render anywhere, any time after. */
 struct sf_tdfmt_line {
-    struct sf_pkt pkt;       /* its opt and ip6ext[].hdr point into bytes */
     int64_t ts_sec;          /* time as printed, in the printed precision: */
     uint32_t ts_frac;        /* the packet's, or the -ttt/-ttttt distance */
     bool ts_neg;             /* -ttt/-ttttt: before the reference */
     bool rev;                /* SACK edges relative to the other side */
     uint32_t seq, ack;       /* as printed */
     uint32_t thseq, thack;   /* the conversation's bases, for SACK edges */
-    uint8_t bytes[];         /* copies of option and extension header bytes */
+    /* Last, and cut short: a prepared line holds only the first
+     * pkt.n_ip6ext entries of pkt.ip6ext, then copies of the option and
+     * extension header bytes that pkt.opt and ip6ext[].hdr point to. A
+     * record per packet moves through the output queue: the unused
+     * entries would be a third of it. */
+    struct sf_pkt pkt;
 };
 
-/* Bytes to reserve for `pkt`'s line. */
+/* Bytes to reserve for `pkt`'s line (at most sizeof(struct sf_tdfmt_line)
+ * plus the bytes it copies). */
 size_t sf_tdfmt_line_size(const struct sf_pkt *pkt);
 
 /* Fills `line`, which has sf_tdfmt_line_size(pkt) bytes. Returns false
