@@ -99,10 +99,11 @@ const char *sf_flow_conn_state(const struct sf_flow *f)
 void sf_close_format(const struct sf_flow *f, struct sf_buf *out)
 {
     sf_buf_puts(out, sf_close_name(f->close));
-    if (f->initiator != SF_NOSIDE)
-        sf_buf_printf(out, " by %s", sf_side_name(f->initiator));
-    else if (f->rst_by != SF_NOSIDE)
-        sf_buf_printf(out, " by %s", sf_side_name(f->rst_by));
+    enum sf_side by = f->initiator != SF_NOSIDE ? f->initiator : f->rst_by;
+    if (by != SF_NOSIDE) {
+        sf_buf_puts(out, " by ");
+        sf_buf_puts(out, sf_side_name(by));
+    }
 }
 
 void sf_addr_format(int ipver, const uint8_t *a, struct sf_buf *out)
@@ -115,7 +116,8 @@ void sf_endpoint_format(const struct sf_flow *f, enum sf_side side,
 {
     const struct sf_endpoint *e = &f->ep[side];
     sf_addr_format(f->ipver, e->addr, out);
-    sf_buf_printf(out, ".%u", e->port);
+    sf_buf_putc(out, '.');
+    sf_buf_putu(out, e->port);
 }
 
 void sf_anomaly_format(const struct sf_flow *f, const struct sf_anomaly *a,

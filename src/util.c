@@ -111,8 +111,25 @@ void sf_buf_grow(struct sf_buf *b, size_t need)
 
 void sf_buf_put_secs(struct sf_buf *b, uint64_t ns)
 {
-    sf_buf_printf(b, "%llu.%03llu s", (unsigned long long)(ns / 1000000000),
-                  (unsigned long long)(ns % 1000000000 / 1000000));
+    uint32_t ms = (uint32_t)(ns % 1000000000 / 1000000);
+    sf_buf_putu(b, ns / 1000000000);
+    char t[6] = { '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
+                  (char)('0' + ms % 10), ' ', 's' };
+    sf_buf_add(b, t, sizeof(t));
+}
+
+void sf_buf_put_padded(struct sf_buf *b, const char *s, size_t n,
+                       size_t width, bool left)
+{
+    size_t pad = n < width ? width - n : 0;
+    char *w = sf_buf_reserve(b, n + pad);
+    if (!left)
+        memset(w, ' ', pad);
+    if (n)      /* s may be NULL when n == 0 (an empty sf_buf) */
+        memcpy(w + (left ? 0 : pad), s, n);
+    if (left)
+        memset(w + n, ' ', pad);
+    sf_buf_commit(b, n + pad);
 }
 
 void sf_buf_printf(struct sf_buf *b, const char *fmt, ...)

@@ -5,6 +5,7 @@
  * aborts on out-of-memory, and a growable output buffer for formatters. */
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -117,6 +118,11 @@ void sf_buf_printf(struct sf_buf *b, const char *fmt, ...) SF_PRINTF(2, 3);
 
 /* A duration in seconds to the millisecond, truncated: "12.345 s". */
 void sf_buf_put_secs(struct sf_buf *b, uint64_t ns);
+
+/* Appends the n bytes at s in a column `width` wide, as printf's "%-*s"
+ * (left) or "%*s" (right): padded with spaces, never cut. */
+void sf_buf_put_padded(struct sf_buf *b, const char *s, size_t n,
+                       size_t width, bool left);
 
 /* Writes the buffer to `fd` (retrying short writes) and empties it.
  * Returns 0, or SF_ERR_IO with errno set (EPIPE: the reader is gone). */
