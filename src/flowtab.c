@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "synfin/cursor.h"
 #include "synfin/tracker.h"
 
 #define CLOSE_HOLD_NS (2ull * 1000000000)  /* finished flows end when quiet */
@@ -86,21 +87,30 @@ struct key {
     uint16_t pa, pb;
 };
 
-static int endpoint_cmp(const uint8_t *x, uint16_t px, const uint8_t *y,
-                        uint16_t py, size_t alen)
+/* The helpers below take the address length as an argument that is a
+ * constant at each call (4 or 16) and are always inlined: memcmp of a
+ * constant size is then a load and compare, not a libc call (-q did
+ * three or four of those per packet). */
+static SF_ALWAYS_INLINE int endpoint_cmp(const uint8_t *x, uint16_t px,
+                                         const uint8_t *y, uint16_t py,
+                                         size_t alen)
 {
-    int c = memcmp(x, y, alen);
+    int c;
+    if (alen == 4) {        /* GCC calls memcmp for an ordering compare */
+        uint32_t a = sf_get_be32(x), b = sf_get_be32(y);
+        c = a < b ? -1 : a > b;
+    } else {
+        c = memcmp(x, y, alen);
+    }
     if (c)
         return c;
     return px < py ? -1 : px > py;
 }
 
-static void key_make(struct key *k, uint8_t ver, const uint8_t *src,
-                     uint16_t sport, const uint8_t *dst, uint16_t dport)
+static SF_ALWAYS_INLINE void key_fill(struct key *k, const uint8_t *src,
+                                      uint16_t sport, const uint8_t *dst,
+                                      uint16_t dport, size_t alen)
 {
-    size_t alen = ver == 6 ? 16 : 4;
-    memset(k, 0, sizeof(*k));           /* zeroed before filling */
-    k->ver = ver;
     if (endpoint_cmp(src, sport, dst, dport, alen) <= 0) {
         memcpy(k->a, src, alen);
         memcpy(k->b, dst, alen);
@@ -112,6 +122,17 @@ static void key_make(struct key *k, uint8_t ver, const uint8_t *src,
         k->pa = dport;
         k->pb = sport;
     }
+}
+
+static void key_make(struct key *k, uint8_t ver, const uint8_t *src,
+                     uint16_t sport, const uint8_t *dst, uint16_t dport)
+{
+    memset(k, 0, sizeof(*k));           /* zeroed before filling */
+    k->ver = ver;
+    if (ver == 6)
+        key_fill(k, src, sport, dst, dport, 16);
+    else
+        key_fill(k, src, sport, dst, dport, 4);
 }
 
 static uint64_t mix(uint64_t h)
@@ -148,13 +169,10 @@ static uint64_t flow_hash(const struct sf_flowtab *ft, const struct sf_flow *f)
     return key_hash(ft, &k);
 }
 
-/* Is `p` a segment of flow `f`, in either direction? Compares the
- * endpoints directly (no key is built per probe). */
-static bool flow_matches(const struct sf_flow *f, const struct sf_pkt *p)
+static SF_ALWAYS_INLINE bool tuple_matches(const struct sf_flow *f,
+                                           const struct sf_pkt *p,
+                                           size_t alen)
 {
-    if (f->ipver != p->ipver)
-        return false;
-    size_t alen = p->ipver == 6 ? 16 : 4;
     const struct sf_endpoint *a = &f->ep[0], *b = &f->ep[1];
     if (a->port == p->sport && b->port == p->dport &&
         memcmp(a->addr, p->src, alen) == 0 &&
@@ -163,6 +181,15 @@ static bool flow_matches(const struct sf_flow *f, const struct sf_pkt *p)
     return a->port == p->dport && b->port == p->sport &&
            memcmp(a->addr, p->dst, alen) == 0 &&
            memcmp(b->addr, p->src, alen) == 0;
+}
+
+/* Is `p` a segment of flow `f`, in either direction? Compares the
+ * endpoints directly (no key is built per probe). */
+static bool flow_matches(const struct sf_flow *f, const struct sf_pkt *p)
+{
+    if (f->ipver != p->ipver)
+        return false;
+    return p->ipver == 6 ? tuple_matches(f, p, 16) : tuple_matches(f, p, 4);
 }
 
 /* ---- node pool ---- */

@@ -15,8 +15,10 @@
 
 #define MAX_ANOMALIES 256       /* per flow; more are counted, not kept */
 
-static bool same_endpoint(const struct sf_endpoint *e, const uint8_t *addr,
-                          uint16_t port, size_t alen)
+/* alen is a constant at each call: the memcmp is inlined */
+static SF_ALWAYS_INLINE bool same_endpoint(const struct sf_endpoint *e,
+                                           const uint8_t *addr,
+                                           uint16_t port, size_t alen)
 {
     return e->port == port && memcmp(e->addr, addr, alen) == 0;
 }
@@ -60,10 +62,10 @@ void sf_tracker_start(struct sf_flow *f, uint32_t id, const struct sf_pkt *p)
 
 enum sf_side sf_tracker_side(const struct sf_flow *f, const struct sf_pkt *p)
 {
-    size_t alen = f->ipver == 6 ? 16 : 4;
-    return same_endpoint(&f->ep[SF_CLIENT], p->src, p->sport, alen)
-               ? SF_CLIENT
-               : SF_SERVER;
+    const struct sf_endpoint *c = &f->ep[SF_CLIENT];
+    bool client = f->ipver == 6 ? same_endpoint(c, p->src, p->sport, 16)
+                                : same_endpoint(c, p->src, p->sport, 4);
+    return client ? SF_CLIENT : SF_SERVER;
 }
 
 bool sf_tracker_new_connection(const struct sf_flow *f,
