@@ -22,16 +22,19 @@
  * only a string whose text changed, and the anomaly entries, are new.
  * A value that may be null is a slot: our own object, put into its
  * parent or replaced by null there (json-c replaces a key's value in
- * place, so the order stays). Times are fixed-point text we
+ * place, so the order stays). Times and integers are text we
  * write ourselves, handed to json-c through a serializer of our own.
  *
  * Building and serializing run on the output queue's writer thread
  * (outq.h) from copies of the flow or event; only the counts for the
  * summary are kept on the main thread. */
 
-/* A value written as our own text: times and durations. */
+/* Room for any fixed_text(): 20 digits, a dot, 9 decimals and a NUL. */
+#define FIXED_MAX 32
+
+/* A value written as our own text: times, durations and integers. */
 struct fixed {
-    char text[32];
+    char text[FIXED_MAX];
     int len;
 };
 
@@ -88,11 +91,39 @@ static void fixed_init(struct slot *s, json_object *parent, const char *key)
     slot_init(s, parent, key, o);
 }
 
+/* Decimal digits of v at w; returns their number. */
+static int dec_text(char *w, uint64_t v)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int i = 0; i < n; i++)
+        w[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* An integer slot: its text is ours too (json-c prints an int64 with
+ * snprintf, which was a third of --json's writer thread). */
+static void int_init(struct slot *s, json_object *parent, const char *key)
+{
+    fixed_init(s, parent, key);
+    s->fx.text[0] = '0';
+    s->fx.len = 1;
+}
+
 static void set_int(struct slot *s, bool present, int64_t v)
 {
     slot_show(s, present);
-    if (present)
-        json_object_set_int64(s->val, v);
+    if (!present)
+        return;
+    char *w = s->fx.text;
+    if (v < 0)
+        *w++ = '-';
+    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    s->fx.len = (int)(w - s->fx.text) + dec_text(w, m);
 }
 
 static void set_str(struct slot *s, bool present, const char *v)
@@ -116,9 +147,9 @@ static void set_bool(struct slot *s, bool v)
 }
 
 /* v / 10^zeros written by us, never float noise: `zeros` decimals for
- * nanosecond captures, three fewer for microsecond ones. */
-static int fixed_text(char *text, size_t size, bool nano, uint64_t v,
-                      int zeros)
+ * nanosecond captures, three fewer for microsecond ones. `text` has
+ * FIXED_MAX bytes; it gets a NUL too. Returns the length. */
+static int fixed_text(char *text, bool nano, uint64_t v, int zeros)
 {
     uint64_t unit = 1;
     for (int i = 0; i < zeros; i++)
@@ -126,8 +157,14 @@ static int fixed_text(char *text, size_t size, bool nano, uint64_t v,
     uint64_t frac = v % unit;
     if (!nano)
         frac /= 1000, zeros -= 3;
-    return snprintf(text, size, "%" PRIu64 ".%0*" PRIu64, v / unit, zeros,
-                    frac);
+    int n = dec_text(text, v / unit);
+    text[n++] = '.';
+    for (int i = zeros - 1; i >= 0; i--) {
+        text[n + i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    text[n + zeros] = '\0';
+    return n + zeros;
 }
 
 static void set_fixed(struct slot *s, bool nano, bool present, uint64_t v,
@@ -135,8 +172,7 @@ static void set_fixed(struct slot *s, bool nano, bool present, uint64_t v,
 {
     slot_show(s, present);
     if (present)
-        s->fx.len = fixed_text(s->fx.text, sizeof(s->fx.text), nano, v,
-                               zeros);
+        s->fx.len = fixed_text(s->fx.text, nano, v, zeros);
 }
 
 /* Epoch seconds with 6 decimals (9 for nanosecond captures); time 0 is
@@ -189,21 +225,21 @@ static void flow_tpl_init(struct flow_tpl *t)
     sf_buf_init(&t->text);
     json_object *o = t->root = json_object_new_object();
     add(o, "type", json_object_new_string("flow"));
-    slot_init(&s[F_ID], o, "id", json_object_new_int64(0));
+    int_init(&s[F_ID], o, "id");
     json_object *c = child(o, "client");
     slot_init(&s[F_CIP], c, "ip", json_object_new_string(""));
-    slot_init(&s[F_CPORT], c, "port", json_object_new_int(0));
+    int_init(&s[F_CPORT], c, "port");
     c = child(o, "server");
     slot_init(&s[F_SIP], c, "ip", json_object_new_string(""));
-    slot_init(&s[F_SPORT], c, "port", json_object_new_int(0));
+    int_init(&s[F_SPORT], c, "port");
     fixed_init(&s[F_FIRST], o, "first_ts");
     fixed_init(&s[F_LAST], o, "last_ts");
     fixed_init(&s[F_DUR], o, "duration_ms");
     static const char *const pairs[] = { "packets", "bytes", "retransmits" };
     for (int i = 0; i < 3; i++) {
         c = child(o, pairs[i]);
-        slot_init(&s[F_PKT_C + 2 * i], c, "client", json_object_new_int64(0));
-        slot_init(&s[F_PKT_S + 2 * i], c, "server", json_object_new_int64(0));
+        int_init(&s[F_PKT_C + 2 * i], c, "client");
+        int_init(&s[F_PKT_S + 2 * i], c, "server");
     }
     json_object *h = child(o, "handshake");
     slot_init(&s[F_HS_STATE], h, "state", json_object_new_string(""));
@@ -213,13 +249,13 @@ static void flow_tpl_init(struct flow_tpl *t)
     fixed_init(&s[F_SYN_SYNACK], h, "syn_to_synack_ms");
     fixed_init(&s[F_SYNACK_ACK], h, "synack_to_ack_ms");
     fixed_init(&s[F_RTT], h, "rtt_ms");
-    slot_init(&s[F_SYN_COUNT], h, "syn_count", json_object_new_int(0));
-    slot_init(&s[F_SYNACK_COUNT], h, "synack_count", json_object_new_int(0));
+    int_init(&s[F_SYN_COUNT], h, "syn_count");
+    int_init(&s[F_SYNACK_COUNT], h, "synack_count");
     c = child(h, "options");
-    slot_init(&s[F_MSS_C], c, "mss_client", json_object_new_int(0));
-    slot_init(&s[F_MSS_S], c, "mss_server", json_object_new_int(0));
-    slot_init(&s[F_WS_C], c, "wscale_client", json_object_new_int(0));
-    slot_init(&s[F_WS_S], c, "wscale_server", json_object_new_int(0));
+    int_init(&s[F_MSS_C], c, "mss_client");
+    int_init(&s[F_MSS_S], c, "mss_server");
+    int_init(&s[F_WS_C], c, "wscale_client");
+    int_init(&s[F_WS_S], c, "wscale_server");
     slot_init(&s[F_SACK], c, "sack_permitted", json_object_new_boolean(0));
     slot_init(&s[F_TS], c, "timestamps", json_object_new_boolean(0));
     slot_init(&s[F_TFO], c, "tfo", json_object_new_boolean(0));
@@ -305,8 +341,8 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
         json_object *x = json_object_new_object();
         add(x, "type", json_object_new_string(
                            sf_anomaly_name((enum sf_anomaly_type)a->type)));
-        char text[32];
-        fixed_text(text, sizeof(text), nano, a->ts_ns, 9);
+        char text[FIXED_MAX];
+        fixed_text(text, nano, a->ts_ns, 9);
         add(x, "ts", a->ts_ns ? json_object_new_double_s(
                                     (double)a->ts_ns / 1e9, text)
                               : NULL);
@@ -339,13 +375,13 @@ static void event_tpl_init(struct event_tpl *t)
     json_object *o = t->root = json_object_new_object();
     add(o, "type", json_object_new_string("event"));
     fixed_init(&s[E_TS], o, "ts");
-    slot_init(&s[E_FLOW], o, "flow", json_object_new_int64(0));
-    slot_init(&s[E_PACKET], o, "packet", json_object_new_int64(0));
+    int_init(&s[E_FLOW], o, "flow");
+    int_init(&s[E_PACKET], o, "packet");
     slot_init(&s[E_DIR], o, "dir", json_object_new_string(""));
     slot_init(&s[E_FLAGS], o, "flags", json_object_new_string(""));
-    slot_init(&s[E_SEQ], o, "seq", json_object_new_int64(0));
-    slot_init(&s[E_ACK], o, "ack", json_object_new_int64(0));
-    slot_init(&s[E_LEN], o, "len", json_object_new_int64(0));
+    int_init(&s[E_SEQ], o, "seq");
+    int_init(&s[E_ACK], o, "ack");
+    int_init(&s[E_LEN], o, "len");
     slot_init(&s[E_STEP], o, "step", json_object_new_string(""));
     t->states = child(o, "states");
     t->anomalies = json_object_new_array();
