@@ -412,8 +412,9 @@ static size_t take_slow(struct source *s, size_t n, const uint8_t **out)
 static inline size_t take(struct source *s, size_t n, const uint8_t **out)
 {
     struct reader *r = &s->rd;
-    /* a used-up chunk (release_cur) has no bytes left: the slow path */
-    if (r->cur && r->cur->len - r->pos >= n && n) {
+    /* a used-up chunk (release_cur) has no bytes left: the slow path
+     * releases it */
+    if (r->cur && r->cur->len - r->pos >= n) {
         *out = r->cur->data + r->pos;
         r->pos += n;
         r->release_cur = r->pos == r->cur->len;
