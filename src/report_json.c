@@ -43,7 +43,7 @@ struct slot {
     const char *key;            /* static */
     json_object *val;           /* ours: we hold one reference */
     bool shown;                 /* val is in parent (else null there) */
-    struct fixed fx;            /* fixed-point slots */
+    struct fixed fx;            /* fixed-point and integer slots */
 };
 
 static int fixed_to_json(json_object *o, struct printbuf *pb, int level,
@@ -91,39 +91,14 @@ static void fixed_init(struct slot *s, json_object *parent, const char *key)
     slot_init(s, parent, key, o);
 }
 
-/* Decimal digits of v at w; returns their number. */
-static int dec_text(char *w, uint64_t v)
-{
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < n; i++)
-        w[i] = tmp[n - 1 - i];
-    return n;
-}
-
-/* An integer slot: its text is ours too (json-c prints an int64 with
- * snprintf, which was a third of --json's writer thread). */
-static void int_init(struct slot *s, json_object *parent, const char *key)
-{
-    fixed_init(s, parent, key);
-    s->fx.text[0] = '0';
-    s->fx.len = 1;
-}
-
-static void set_int(struct slot *s, bool present, int64_t v)
+/* An integer slot: a fixed_init() slot whose text is a decimal (json-c
+ * prints an int64 with snprintf, which was a third of --json's writer
+ * thread). Every value is unsigned. */
+static void set_int(struct slot *s, bool present, uint64_t v)
 {
     slot_show(s, present);
-    if (!present)
-        return;
-    char *w = s->fx.text;
-    if (v < 0)
-        *w++ = '-';
-    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    s->fx.len = (int)(w - s->fx.text) + dec_text(w, m);
+    if (present)
+        s->fx.len = (int)(sf_put_u64(s->fx.text, v) - s->fx.text);
 }
 
 static void set_str(struct slot *s, bool present, const char *v)
@@ -157,7 +132,7 @@ static int fixed_text(char *text, bool nano, uint64_t v, int zeros)
     uint64_t frac = v % unit;
     if (!nano)
         frac /= 1000, zeros -= 3;
-    int n = dec_text(text, v / unit);
+    int n = (int)(sf_put_u64(text, v / unit) - text);
     text[n++] = '.';
     for (int i = zeros - 1; i >= 0; i--) {
         text[n + i] = (char)('0' + frac % 10);
@@ -225,21 +200,21 @@ static void flow_tpl_init(struct flow_tpl *t)
     sf_buf_init(&t->text);
     json_object *o = t->root = json_object_new_object();
     add(o, "type", json_object_new_string("flow"));
-    int_init(&s[F_ID], o, "id");
+    fixed_init(&s[F_ID], o, "id");
     json_object *c = child(o, "client");
     slot_init(&s[F_CIP], c, "ip", json_object_new_string(""));
-    int_init(&s[F_CPORT], c, "port");
+    fixed_init(&s[F_CPORT], c, "port");
     c = child(o, "server");
     slot_init(&s[F_SIP], c, "ip", json_object_new_string(""));
-    int_init(&s[F_SPORT], c, "port");
+    fixed_init(&s[F_SPORT], c, "port");
     fixed_init(&s[F_FIRST], o, "first_ts");
     fixed_init(&s[F_LAST], o, "last_ts");
     fixed_init(&s[F_DUR], o, "duration_ms");
     static const char *const pairs[] = { "packets", "bytes", "retransmits" };
     for (int i = 0; i < 3; i++) {
         c = child(o, pairs[i]);
-        int_init(&s[F_PKT_C + 2 * i], c, "client");
-        int_init(&s[F_PKT_S + 2 * i], c, "server");
+        fixed_init(&s[F_PKT_C + 2 * i], c, "client");
+        fixed_init(&s[F_PKT_S + 2 * i], c, "server");
     }
     json_object *h = child(o, "handshake");
     slot_init(&s[F_HS_STATE], h, "state", json_object_new_string(""));
@@ -249,13 +224,13 @@ static void flow_tpl_init(struct flow_tpl *t)
     fixed_init(&s[F_SYN_SYNACK], h, "syn_to_synack_ms");
     fixed_init(&s[F_SYNACK_ACK], h, "synack_to_ack_ms");
     fixed_init(&s[F_RTT], h, "rtt_ms");
-    int_init(&s[F_SYN_COUNT], h, "syn_count");
-    int_init(&s[F_SYNACK_COUNT], h, "synack_count");
+    fixed_init(&s[F_SYN_COUNT], h, "syn_count");
+    fixed_init(&s[F_SYNACK_COUNT], h, "synack_count");
     c = child(h, "options");
-    int_init(&s[F_MSS_C], c, "mss_client");
-    int_init(&s[F_MSS_S], c, "mss_server");
-    int_init(&s[F_WS_C], c, "wscale_client");
-    int_init(&s[F_WS_S], c, "wscale_server");
+    fixed_init(&s[F_MSS_C], c, "mss_client");
+    fixed_init(&s[F_MSS_S], c, "mss_server");
+    fixed_init(&s[F_WS_C], c, "wscale_client");
+    fixed_init(&s[F_WS_S], c, "wscale_server");
     slot_init(&s[F_SACK], c, "sack_permitted", json_object_new_boolean(0));
     slot_init(&s[F_TS], c, "timestamps", json_object_new_boolean(0));
     slot_init(&s[F_TFO], c, "tfo", json_object_new_boolean(0));
@@ -300,7 +275,7 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
     for (int side = 0; side < 2; side++) {
         const struct sf_endpoint *e = &f->ep[side];
         set_int(&s[F_PKT_C + side], true, e->packets);
-        set_int(&s[F_BYTES_C + side], true, (int64_t)e->bytes);
+        set_int(&s[F_BYTES_C + side], true, e->bytes);
         set_int(&s[F_RE_C + side], true, e->retrans);
     }
     set_str(&s[F_HS_STATE], true,
@@ -375,13 +350,13 @@ static void event_tpl_init(struct event_tpl *t)
     json_object *o = t->root = json_object_new_object();
     add(o, "type", json_object_new_string("event"));
     fixed_init(&s[E_TS], o, "ts");
-    int_init(&s[E_FLOW], o, "flow");
-    int_init(&s[E_PACKET], o, "packet");
+    fixed_init(&s[E_FLOW], o, "flow");
+    fixed_init(&s[E_PACKET], o, "packet");
     slot_init(&s[E_DIR], o, "dir", json_object_new_string(""));
     slot_init(&s[E_FLAGS], o, "flags", json_object_new_string(""));
-    int_init(&s[E_SEQ], o, "seq");
-    int_init(&s[E_ACK], o, "ack");
-    int_init(&s[E_LEN], o, "len");
+    fixed_init(&s[E_SEQ], o, "seq");
+    fixed_init(&s[E_ACK], o, "ack");
+    fixed_init(&s[E_LEN], o, "len");
     slot_init(&s[E_STEP], o, "step", json_object_new_string(""));
     t->states = child(o, "states");
     t->anomalies = json_object_new_array();
@@ -408,7 +383,7 @@ static void event_fill(struct event_tpl *t, bool nano,
     bool p = e->has_pkt, in_flow = e->ev.flow_id != 0;
     set_ts(&s[E_TS], nano, true, e->ts_ns);
     set_int(&s[E_FLOW], in_flow, e->ev.flow_id);
-    set_int(&s[E_PACKET], p, (int64_t)e->number);
+    set_int(&s[E_PACKET], p, e->number);
     set_str(&s[E_DIR], p && in_flow, e->ev.side == SF_CLIENT ? "c2s" : "s2c");
     bool tcp = p && e->reach >= SF_REACH_SHORTHDR;
     char flags[9];

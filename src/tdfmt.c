@@ -138,25 +138,19 @@ static void put_frac(struct sf_buf *b, uint32_t frac, bool nano)
         sf_buf_printf(b, ".%u", frac);  /* "%06u" of a corrupt stamp */
         return;
     }
-    char *w = sf_buf_reserve(b, 10);
-    w[0] = '.';
-    size_t n = 1;
-    if (nano) {                         /* 9 digits: 1 + 8 */
-        w[n++] = (char)('0' + frac / 100000000);
+    char *start = sf_buf_reserve(b, 10);
+    char *w = start;
+    *w++ = '.';
+    if (nano) {                         /* 9 digits: 1 + 4 + 4 */
+        *w++ = (char)('0' + frac / 100000000);
         frac %= 100000000;
-        uint32_t hi = frac / 10000, lo = frac % 10000;
-        memcpy(w + n, sf_digit_pairs + 2 * (hi / 100), 2);
-        memcpy(w + n + 2, sf_digit_pairs + 2 * (hi % 100), 2);
-        n += 4;
-        frac = lo;
+        w = sf_put_dec4(w, frac / 10000);
     } else {                            /* 6 digits: 2 + 4 */
-        memcpy(w + n, sf_digit_pairs + 2 * (frac / 10000), 2);
-        n += 2;
-        frac %= 10000;
+        memcpy(w, sf_digit_pairs + 2 * (frac / 10000), 2);
+        w += 2;
     }
-    memcpy(w + n, sf_digit_pairs + 2 * (frac / 100), 2);
-    memcpy(w + n + 2, sf_digit_pairs + 2 * (frac % 100), 2);
-    sf_buf_commit(b, n + 4);
+    w = sf_put_dec4(w, frac % 10000);
+    sf_buf_commit(b, (size_t)(w - start));
 }
 
 static void put_2(char *d, int v)
@@ -555,53 +549,6 @@ static inline char *w_str(char *w, const char *s, size_t n)
 }
 
 #define W_LIT(w, lit) w_str((w), (lit), sizeof(lit) - 1)
-
-/* v < 10000 as exactly four digits */
-static inline char *w_4digits(char *w, uint32_t v)
-{
-    memcpy(w, sf_digit_pairs + 2 * (v / 100), 2);
-    memcpy(w + 2, sf_digit_pairs + 2 * (v % 100), 2);
-    return w + 4;
-}
-
-/* v < 10000 without leading zeros */
-static inline char *w_small(char *w, uint32_t v)
-{
-    if (v >= 100) {
-        uint32_t hi = v / 100;
-        if (hi >= 10) {
-            memcpy(w, sf_digit_pairs + 2 * hi, 2);
-            w += 2;
-        } else {
-            *w++ = (char)('0' + hi);
-        }
-        v %= 100;
-        memcpy(w, sf_digit_pairs + 2 * v, 2);
-        return w + 2;
-    }
-    if (v >= 10) {
-        memcpy(w, sf_digit_pairs + 2 * v, 2);
-        return w + 2;
-    }
-    *w = (char)('0' + v);
-    return w + 1;
-}
-
-/* Decimal, in groups of four digits: a line has seven or so numbers,
- * and a digit count plus a loop of divisions cost twice as much. */
-static inline char *w_u32(char *w, uint32_t v)
-{
-    if (v < 10000)
-        return w_small(w, v);
-    if (v < 100000000) {
-        w = w_small(w, v / 10000);
-        return w_4digits(w, v % 10000);
-    }
-    w = w_small(w, v / 100000000);
-    v %= 100000000;
-    w = w_4digits(w, v / 10000);
-    return w_4digits(w, v % 10000);
-}
 
 /* IPv6 text as tcpdump's addrtostr6() (BIND's inet_ntop6): the longest
  * run of two or more zero groups becomes "::" (the first on ties), and an
@@ -1168,9 +1115,9 @@ static enum opt_end put_options(const struct sf_tdfmt_render *r,
             if ((e = NEED(8)) == OPT_DONE) {
                 char *st = sf_buf_reserve(b, 32);
                 char *w = W_LIT(st, " val ");
-                w = w_u32(w, sf_get_be32(cp));
+                w = sf_put_u32(w, sf_get_be32(cp));
                 w = W_LIT(w, " ecr ");
-                w = w_u32(w, sf_get_be32(cp + 4));
+                w = sf_put_u32(w, sf_get_be32(cp + 4));
                 sf_buf_commit(b, (size_t)(w - st));
             }
             break;
@@ -1307,7 +1254,7 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
         sf_buf_putc(b, '.');
     }
     char *w = sf_buf_reserve(b, 16);
-    w = w_u32(w, p->sport);
+    w = sf_put_u32(w, p->sport);
     w = W_LIT(w, " > ");
     sf_buf_commit(b, (size_t)(w - (b->data + b->len)));
     if (with_addrs) {
@@ -1315,7 +1262,7 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
         sf_buf_putc(b, '.');
     }
     w = sf_buf_reserve(b, 16);
-    w = w_u32(w, p->dport);
+    w = sf_put_u32(w, p->dport);
     w = W_LIT(w, ": ");
     sf_buf_commit(b, (size_t)(w - (b->data + b->len)));
     if (p->reach == SF_REACH_PORTS) {
@@ -1344,21 +1291,21 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
     uint32_t length = p->payload_len;
     if (length > 0 || (p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST))) {
         w = W_LIT(w, ", seq ");
-        w = w_u32(w, seq);
+        w = sf_put_u32(w, seq);
         if (length > 0) {
             *w++ = ':';
-            w = w_u32(w, (uint32_t)(seq + length));
+            w = sf_put_u32(w, (uint32_t)(seq + length));
         }
     }
     if (p->flags & SF_TH_ACK) {
         w = W_LIT(w, ", ack ");
-        w = w_u32(w, ack);
+        w = sf_put_u32(w, ack);
     }
     w = W_LIT(w, ", win ");
-    w = w_u32(w, p->win);
+    w = sf_put_u32(w, p->win);
     if (p->flags & SF_TH_URG) {
         w = W_LIT(w, ", urg ");
-        w = w_u32(w, p->urp);
+        w = sf_put_u32(w, p->urp);
     }
     sf_buf_commit(b, (size_t)(w - start));
     const char *proto = "tcp";             /* for truncation markers */
@@ -1369,9 +1316,9 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
          * loop below prints exactly this, only slower */
         start = sf_buf_reserve(b, 64);
         w = W_LIT(start, ", options [nop,nop,TS val ");
-        w = w_u32(w, sf_get_be32(p->opt + 4));
+        w = sf_put_u32(w, sf_get_be32(p->opt + 4));
         w = W_LIT(w, " ecr ");
-        w = w_u32(w, sf_get_be32(p->opt + 8));
+        w = sf_put_u32(w, sf_get_be32(p->opt + 8));
         *w++ = ']';
         sf_buf_commit(b, (size_t)(w - start));
     } else if (p->hlen > 20) {
@@ -1384,7 +1331,7 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
     w = sf_buf_reserve(b, 24);
     start = w;
     w = W_LIT(w, ", length ");
-    w = w_u32(w, length);
+    w = sf_put_u32(w, length);
     sf_buf_commit(b, (size_t)(w - start));
     if (length > 0 && p->tcp_caplen < p->hlen)
         sf_buf_printf(b, " [remaining caplen(%u) < header length(%u)] [|%s]",

@@ -6,6 +6,7 @@
  * the config stands for (-t... -S -# --nano); it was not written by hand.
  * Frames go through sf_decode first, as in the program. */
 
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -968,6 +969,30 @@ static void test_number_widths(void **state)
     sf_tdfmt_free(f);
 }
 
+/* sf_buf_putu (util.h) over the 64-bit range: every width at both ends
+ * against snprintf, up to UINT64_MAX (times and counts in the reports). */
+static void test_putu_widths(void **state)
+{
+    (void)state;
+    struct sf_buf b;
+    sf_buf_init(&b);
+    uint64_t p = 1;
+    for (int k = 0; k < 20; k++, p *= 10) {
+        uint64_t vals[3] = { p - 1, p, p + 1 };
+        for (int i = 0; i < 3; i++) {
+            char want[32];
+            snprintf(want, sizeof(want), "%" PRIu64, vals[i]);
+            sf_buf_reset(&b);
+            sf_buf_putu(&b, vals[i]);
+            assert_string_equal(b.data, want);
+        }
+    }
+    sf_buf_reset(&b);
+    sf_buf_putu(&b, UINT64_MAX);
+    assert_string_equal(b.data, "18446744073709551615");
+    sf_buf_fini(&b);
+}
+
 int main(void)
 {
     /* tcpdump's default and -tttt styles print local time */
@@ -979,6 +1004,7 @@ int main(void)
         cmocka_unit_test(test_appends_and_null_config),
         cmocka_unit_test(test_many_connections),
         cmocka_unit_test(test_number_widths),
+        cmocka_unit_test(test_putu_widths),
     };
     enum { NMORE = sizeof(more) / sizeof(more[0]) };
     struct CMUnitTest tests[NCASES + NMORE];
