@@ -39,9 +39,11 @@ enum { REC_PACKET, REC_TEXT };
 
 struct rec {
     uint8_t kind;
-    uint32_t text_len;          /* REC_TEXT */
-    struct sf_event_note ev;    /* REC_PACKET; flow_id 0: not decoded,
-                                 * see the line's why */
+    union {
+        uint32_t text_len;          /* REC_TEXT */
+        struct sf_event_note ev;    /* REC_PACKET; flow_id 0: not
+                                     * decoded, see the line's why */
+    };
 };
 
 /* the line or the text follows the header */
@@ -57,7 +59,8 @@ struct sf_timeline {
     struct sf_timeline_config cfg;
     struct sf_outq *q;          /* packet lines, and lines between them */
     struct lines lines;
-    struct sf_buf scratch;      /* a line of its own, before it is queued */
+    struct sf_buf scratch;      /* a line of its own, before it is queued;
+                                 * a flow row's cell (empty between uses) */
     struct sf_buf out;          /* the end: anomalies, flows, totals */
     struct sf_buf rows_text;    /* per-flow table rows, formatted */
     struct row *rows;
@@ -289,29 +292,28 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
     /* no printf: -q spends most of its output time on these rows */
     struct sf_buf *b = &t->rows_text;
     size_t off = b->len;
-    struct sf_buf cell;
-    sf_buf_init(&cell);
-    sf_buf_putu(&cell, f->id);
-    put_cell(b, &cell, 5, false);
+    struct sf_buf *cell = &t->scratch;
+    sf_buf_putu(cell, f->id);
+    put_cell(b, cell, 5, false);
     sf_buf_putc(b, ' ');
-    sf_endpoint_format(f, SF_CLIENT, &cell);
-    put_cell(b, &cell, 22, true);
-    sf_endpoint_format(f, SF_SERVER, &cell);
-    put_cell(b, &cell, 22, true);
-    sf_buf_puts(&cell, sf_handshake_name(f->handshake));
-    put_cell(b, &cell, 10, true);
-    sf_close_format(f, &cell);
+    sf_endpoint_format(f, SF_CLIENT, cell);
+    put_cell(b, cell, 22, true);
+    sf_endpoint_format(f, SF_SERVER, cell);
+    put_cell(b, cell, 22, true);
+    sf_buf_puts(cell, sf_handshake_name(f->handshake));
+    put_cell(b, cell, 10, true);
+    sf_close_format(f, cell);
     if (f->half_close)
-        sf_buf_puts(&cell, ", half-close");
-    put_cell(b, &cell, 24, true);
-    sf_buf_put_secs(&cell, f->last_ns > f->first_ns ? f->last_ns - f->first_ns
-                                                    : 0);
-    put_cell(b, &cell, 11, false);
-    sf_buf_putu(&cell, f->ep[0].packets + f->ep[1].packets);
-    put_cell(b, &cell, 6, false);
+        sf_buf_puts(cell, ", half-close");
+    put_cell(b, cell, 24, true);
+    sf_buf_put_secs(cell, f->last_ns > f->first_ns ? f->last_ns - f->first_ns
+                                                   : 0);
+    put_cell(b, cell, 11, false);
+    sf_buf_putu(cell, f->ep[0].packets + f->ep[1].packets);
+    put_cell(b, cell, 6, false);
     sf_buf_putc(b, ' ');
-    sf_buf_puts(&cell, sf_flow_conn_state(f));
-    put_cell(b, &cell, 6, true);
+    sf_buf_puts(cell, sf_flow_conn_state(f));
+    put_cell(b, cell, 6, true);
     if (f->n_an == 0)
         sf_buf_puts(b, "-");
     for (size_t i = 0; i < f->n_an; i++) {
@@ -326,7 +328,6 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
         sf_buf_puts(b, sf_anomaly_name(f->an[i].type));
     }
     sf_buf_putc(b, '\n');
-    sf_buf_fini(&cell);
     t->rows[t->nrows].id = f->id;
     t->rows[t->nrows].off = off;
     t->rows[t->nrows].len = (uint32_t)(b->len - off);
