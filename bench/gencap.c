@@ -123,7 +123,8 @@ struct gen {
     uint64_t flows_started;
     uint64_t max_flows;
     uint64_t bytes;
-    uint64_t hold_us;       /* --hold: an unclosed flow keeps its slot */
+    uint64_t hold_us;       /* --hold: how long an unclosed flow keeps
+                             * its slot */
     unsigned v6pct;
     double mean_exch;       /* mean request/response exchanges per flow */
     struct flow *flows;

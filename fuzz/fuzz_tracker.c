@@ -168,19 +168,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p.ts_sec = (int64_t)(now / 1000000000u);
         p.ts_nsec = (uint32_t)(now % 1000000000u);
         p.caplen = p.wirelen = 40 + len;
-        if (d[15] & 2)
+        /* as sf_decode: parsed options on SYN segments only */
+        bool syn = p.flags & SF_TH_SYN;
+        if (syn && (d[15] & 2))
             p.opts.mss = (uint16_t)(536 + d[14]);
-        if (d[15] & 4) {
+        if (syn && (d[15] & 4)) {
             p.opts.has_wscale = true;
             p.opts.wscale = d[14] & 15;
         }
-        p.opts.sack_ok = d[15] & 8;
-        if (d[15] & 0x10) {
+        p.opts.sack_ok = syn && (d[15] & 8);
+        if (syn && (d[15] & 0x10)) {
             p.opts.has_ts = true;
             p.opts.ts_val = (uint32_t)(now / 1000000u);
             p.opts.ts_ecr = seqf;
         }
-        if (d[15] & 0x20) {
+        if (syn && (d[15] & 0x20)) {
             p.opts.tfo = true;
             p.opts.tfo_cookie = d[14] & 1;
         }

@@ -66,8 +66,9 @@ struct sf_ip6ext {
     const uint8_t *hdr;  /* borrowed: whole header, all `len` bytes captured */
 };
 
-/* Parsed TCP options the tracker cares about: sf_decode parses them for
- * SYN segments only, and leaves them zero on every other packet. */
+/* Parsed TCP options: sf_decode parses them for SYN segments only, and
+ * leaves them zero on every other packet. The tracker reads mss, wscale,
+ * sackOK, TS and TFO from them; the rest is for tests and fuzzers. */
 struct sf_tcpopts {
     uint16_t mss;        /* 0 = absent */
     uint8_t wscale;      /* valid if has_wscale */
