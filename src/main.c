@@ -551,8 +551,9 @@ static double since(const struct timespec *a, const struct timespec *b)
            (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
+/* `open`: flows open, or UINT64_MAX when nothing tracks flows. */
 static void progress_tick(struct progress *pr, const struct sf_capture *cap,
-                          const struct sf_flowtab *ft, uint64_t packets)
+                          uint64_t open, uint64_t packets)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -567,12 +568,21 @@ static void progress_tick(struct progress *pr, const struct sf_capture *cap,
         fprintf(stderr, "%3.0f%%  ", 100.0 * (double)done / (double)total);
     fprintf(stderr, "%" PRIu64 " packets  %.2f M/s", packets,
             el > 0 ? (double)packets / el / 1e6 : 0.0);
-    if (ft) {
-        struct sf_flowtab_stats st;
-        sf_flowtab_stats(ft, &st);
-        fprintf(stderr, "  %" PRIu64 " flows open", st.open);
-    }
+    if (open != UINT64_MAX)
+        fprintf(stderr, "  %" PRIu64 " flows open", open);
     fputs("\033[K", stderr);
+}
+
+static uint64_t flows_open(const struct sf_flowtab *ft,
+                           const struct sf_handoff *ho)
+{
+    if (ho)
+        return sf_handoff_open(ho);
+    if (!ft)
+        return UINT64_MAX;
+    struct sf_flowtab_stats st;
+    sf_flowtab_stats(ft, &st);
+    return st.open;
 }
 
 static void progress_end(struct progress *pr)
@@ -767,6 +777,11 @@ static int run(const struct options *o)
     struct sf_flowtab *ft = o->mode != MODE_PLAIN
                                 ? sf_flowtab_new(&o->flows, NULL)
                                 : NULL;         /* --plain tracks nothing */
+    /* -q and --json read nothing of a packet but its decoded fields:
+     * tracking runs on a thread of its own meanwhile */
+    struct sf_handoff *ho = o->mode == MODE_SUMMARY || o->mode == MODE_JSON
+                                ? sf_handoff_new(ft, fmt, &sink, live)
+                                : NULL;
     struct reasons reasons = { .n = 0 };
     struct sf_totals tot;
     memset(&tot, 0, sizeof(tot));
@@ -785,7 +800,9 @@ static int run(const struct options *o)
         rc = sf_capture_next(cap, &fr, errbuf);
         if (rc == SF_CAPTURE_TICK) {
             /* no packet for a while: the clock still runs timeouts */
-            if (ft)
+            if (ho)
+                out_rc = sf_handoff_tick(ho, wall_ns());
+            else if (ft)
                 out_rc = sf_flowtab_tick(ft, wall_ns(), &sink);
             if (out_rc)
                 break;
@@ -794,23 +811,31 @@ static int run(const struct options *o)
         if (rc != 1)
             break;
         tot.packets++;
-        if (sf_pipeline_decode(&fr, &pkt) == SF_DECODE_OK)
+        struct sf_pkt *p = ho ? sf_handoff_begin(ho) : &pkt;
+        if (sf_pipeline_decode(&fr, p) == SF_DECODE_OK)
             tot.tcp++;
         else
-            count_reason(&reasons, &pkt);
+            count_reason(&reasons, p);
         if (!live)
-            warn_frame(&warn, &fr, &pkt);
-        if (sf_pkt_ns(&pkt) > last_ns)
-            last_ns = sf_pkt_ns(&pkt);
-        out_rc = sf_pipeline_packet(ft, fmt, &sink, &pkt);
+            warn_frame(&warn, &fr, p);
+        if (sf_pkt_ns(p) > last_ns)
+            last_ns = sf_pkt_ns(p);
+        out_rc = ho ? sf_handoff_end(ho)
+                    : sf_pipeline_packet(ft, fmt, &sink, p);
         if (out_rc)
             break;
         if (o->count && tot.packets >= o->count)
             break;
         if (pr.on && (tot.packets & 0xfff) == 0)
-            progress_tick(&pr, cap, ft, tot.packets);
+            progress_tick(&pr, cap, flows_open(ft, ho), tot.packets);
     }
     progress_end(&pr);
+    if (ho) {                   /* the flow table is ours again */
+        int drc = sf_handoff_drain(ho);
+        if (!out_rc)
+            out_rc = drc;
+        sf_handoff_free(ho);
+    }
     if (live) {
         uint64_t now = wall_ns();
         if (now > last_ns)

@@ -177,6 +177,10 @@ many=()
 for _ in $(seq 30); do many+=(-r "$cap"); done     # more than a pipe holds
 "$synfin" "${many[@]}" 2>"$tmp/err" | head -1 >/dev/null
 check "| head -1" 0 "${PIPESTATUS[0]}" "$([ ! -s "$tmp/err" ]; echo $?)"
+# --json tracks on a thread of its own: the writer's EPIPE comes back
+"$synfin" --json=all "${many[@]}" 2>"$tmp/err" | head -1 >/dev/null
+check "--json=all | head -1" 0 "${PIPESTATUS[0]}" \
+    "$([ ! -s "$tmp/err" ]; echo $?)"
 if [ -w /dev/full ]; then
     "$synfin" -r "$cap" >/dev/full 2>"$tmp/err"
     check "/dev/full" 1 $? "$(grep -q 'error writing output' "$tmp/err"; echo $?)"
