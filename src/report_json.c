@@ -1,8 +1,8 @@
 /* report_json: reporter for scripts. Input: finished flows and the run's
  * totals; output: NDJSON, a "flow" object per flow when it ends and a
  * "summary" object last. json-c keeps insertion order, so the key order
- * below is the contract's order. Flow and event objects are templates
- * whose values are rewritten (below); the summary, made once, is built
+ * below is the contract's order. Flow and event objects are written
+ * from skeletons json-c made once (below); the summary, made once, is built
  * the plain json-c way: created, filled, added to its parent at once,
  * only the root put. */
 
@@ -16,42 +16,59 @@
 
 #include "synfin/outq.h"
 
-/* Flow and event objects are not built anew each time: a template of
- * each is built once and its values rewritten in place, so a flow costs
- * no object, hash table or key allocation (they were most of the time);
- * only a string whose text changed, and the anomaly entries, are new.
- * A value that may be null is a slot: our own object, put into its
- * parent or replaced by null there (json-c replaces a key's value in
- * place, so the order stays). Times and integers are text we
- * write ourselves, handed to json-c through a serializer of our own.
+/* Flow and event objects are written from skeletons: json-c writes a
+ * template of each once, keys, nesting and order, with a marker where
+ * each value goes; the text between markers is kept, and a flow or event
+ * is that text with its values written between (a slot each). Values
+ * are text we write ourselves: numbers, times, true/false, and strings,
+ * which json-c escapes whenever one needs it. The anomaly list and an
+ * event's states are small json-c objects, filled and written by json-c
+ * each time. Before, json-c serialized the whole template per flow; that
+ * was most of --json's writer thread.
  *
  * Building and serializing run on the output queue's writer thread
  * (outq.h) from copies of the flow or event; only the counts for the
  * summary are kept on the main thread. */
 
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 /* Room for any fixed_text(): 20 digits, a dot, 9 decimals and a NUL. */
 #define FIXED_MAX 32
 
-/* A value written as our own text: times, durations and integers. */
-struct fixed {
-    char text[FIXED_MAX];
-    int len;
+enum slot_kind {
+    SLOT_RAW,                   /* text as it is: a number, true, false */
+    SLOT_STR,                   /* text as a JSON string */
+    SLOT_JSON,                  /* obj, written by json-c */
 };
 
 struct slot {
-    json_object *parent;
-    const char *key;            /* static */
-    json_object *val;           /* ours: we hold one reference */
-    bool shown;                 /* val is in parent (else null there) */
-    struct fixed fx;            /* fixed-point and integer slots */
+    uint8_t kind;
+    bool shown;                 /* else null */
+    uint32_t len;
+    const char *text;           /* buf, or a static or the record's */
+    json_object *obj;           /* SLOT_JSON: ours */
+    char buf[48];               /* numbers, times, addresses */
 };
 
-static int fixed_to_json(json_object *o, struct printbuf *pb, int level,
-                         int flags)
+/* A skeleton: text, cut where the values go. */
+struct piece {
+    uint32_t off, len;          /* text before the value */
+    int slot;                   /* -1: the end */
+};
+
+struct skel {
+    char *text;
+    struct piece *p;
+    size_t np;
+};
+
+/* A marker: \x01, then the slot's number + 1 (json-c escapes control
+ * characters in strings, so \x01 cannot come from anything else). */
+static int marker_to_json(json_object *o, struct printbuf *pb, int level,
+                          int flags)
 {
     (void)level, (void)flags;
-    const struct fixed *fx = json_object_get_userdata(o);
-    return printbuf_memappend(pb, fx->text, fx->len);
+    return printbuf_memappend(pb, json_object_get_userdata(o), 2);
 }
 
 static void add(json_object *parent, const char *key, json_object *val)
@@ -60,65 +77,146 @@ static void add(json_object *parent, const char *key, json_object *val)
                               JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
 
-/* `val` becomes the slot's value; `parent` owns a reference too. */
-static void slot_init(struct slot *s, json_object *parent, const char *key,
-                      json_object *val)
+/* Puts slot `i`'s marker at `key` in `parent`; `marks` (two bytes per
+ * slot) lives until the template is compiled. */
+static void slot_init(struct slot *s, char *marks, size_t i,
+                      json_object *parent, const char *key,
+                      enum slot_kind kind)
 {
-    s->parent = parent;
-    s->key = key;
-    s->val = val;
-    s->shown = true;
-    add(parent, key, json_object_get(val));
+    s[i].kind = (uint8_t)kind;
+    s[i].shown = kind == SLOT_JSON;
+    marks[2 * i] = '\x01';
+    marks[2 * i + 1] = (char)(i + 1);
+    json_object *m = json_object_new_double(0);
+    json_object_set_serializer(m, marker_to_json, &marks[2 * i], NULL);
+    add(parent, key, m);
 }
 
-static void slot_show(struct slot *s, bool present)
+/* Writes `root` (json-c, once) and cuts it at the markers; frees it. */
+static void skel_compile(struct skel *k, json_object *root)
 {
-    if (present == s->shown)
-        return;
-    add(s->parent, s->key, present ? json_object_get(s->val) : NULL);
-    s->shown = present;
+    size_t len;
+    const char *text = json_object_to_json_string_length(root, JSON_FLAGS,
+                                                         &len);
+    k->text = sf_xmalloc(len + 1);
+    memcpy(k->text, text, len + 1);
+    json_object_put(root);
+    size_t n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += k->text[i] == '\x01';
+    k->p = sf_xcalloc(n, sizeof(*k->p));
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (k->text[i] != '\x01')
+            continue;
+        struct piece *p = &k->p[k->np++];
+        p->off = (uint32_t)start;
+        p->len = (uint32_t)(i - start);
+        p->slot = (unsigned char)k->text[++i] - 1;
+        start = i + 1;
+    }
+    struct piece *p = &k->p[k->np++];
+    p->off = (uint32_t)start;
+    p->len = (uint32_t)(len - start);
+    p->slot = -1;
 }
 
-static void slot_free(struct slot *s)
+static void skel_free(struct skel *k, struct slot *s, size_t n)
 {
-    json_object_put(s->val);
+    for (size_t i = 0; i < n; i++)
+        json_object_put(s[i].obj);
+    free(k->text);
+    free(k->p);
 }
 
-static void fixed_init(struct slot *s, json_object *parent, const char *key)
+/* A string needs json-c's escaping unless it is printable ASCII without
+ * a quote, backslash or slash. */
+static bool plain_string(const char *v, size_t n)
 {
-    json_object *o = json_object_new_double(0);
-    json_object_set_serializer(o, fixed_to_json, &s->fx, NULL);
-    slot_init(s, parent, key, o);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '/')
+            return false;
+    }
+    return true;
 }
 
-/* An integer slot: a fixed_init() slot whose text is a decimal (json-c
- * prints an int64 with snprintf, which was a third of --json's writer
- * thread). Every value is unsigned. */
+static void put_json(struct sf_buf *out, json_object *o)
+{
+    size_t len;
+    const char *text = json_object_to_json_string_length(o, JSON_FLAGS,
+                                                         &len);
+    sf_buf_add(out, text, len);
+}
+
+static void put_value(struct sf_buf *out, const struct slot *s)
+{
+    if (!s->shown) {
+        sf_buf_add(out, "null", 4);
+    } else if (s->kind == SLOT_RAW) {
+        sf_buf_add(out, s->text, s->len);
+    } else if (s->kind == SLOT_JSON) {
+        put_json(out, s->obj);
+    } else if (plain_string(s->text, s->len)) {
+        sf_buf_putc(out, '"');
+        sf_buf_add(out, s->text, s->len);
+        sf_buf_putc(out, '"');
+    } else {
+        json_object *o = json_object_new_string_len(s->text, (int)s->len);
+        put_json(out, o);
+        json_object_put(o);
+    }
+}
+
+/* One object: the skeleton with the slots' values, and a newline. */
+static void skel_put(struct sf_buf *out, const struct skel *k,
+                     const struct slot *s)
+{
+    for (size_t i = 0; i < k->np; i++) {
+        const struct piece *p = &k->p[i];
+        sf_buf_add(out, k->text + p->off, p->len);
+        if (p->slot >= 0)
+            put_value(out, &s[p->slot]);
+    }
+    sf_buf_putc(out, '\n');
+}
+
+/* An integer. Every value is unsigned. */
 static void set_int(struct slot *s, bool present, uint64_t v)
 {
-    slot_show(s, present);
-    if (present)
-        s->fx.len = (int)(sf_put_u64(s->fx.text, v) - s->fx.text);
+    s->shown = present;
+    if (present) {
+        s->text = s->buf;
+        s->len = (uint32_t)(sf_put_u64(s->buf, v) - s->buf);
+    }
 }
 
+/* A string that outlives the object's writing (static, or the record's). */
 static void set_str(struct slot *s, bool present, const char *v)
 {
-    if (present && strcmp(json_object_get_string(s->val), v) != 0) {
-        /* a new object, not json_object_set_string(): json-c 0.16 loses
-         * the buffer of a string it had to grow (LeakSanitizer found it
-         * under the pipeline fuzzer); most values repeat anyway */
-        json_object *o = json_object_new_string(v);
-        if (s->shown)
-            add(s->parent, s->key, json_object_get(o));
-        json_object_put(s->val);
-        s->val = o;
+    s->shown = present;
+    if (present) {
+        s->text = v;
+        s->len = (uint32_t)strlen(v);
     }
-    slot_show(s, present);
+}
+
+/* A short string (addresses, flags), copied. */
+static void set_copy(struct slot *s, const char *v, size_t n)
+{
+    if (n >= sizeof(s->buf))
+        n = sizeof(s->buf) - 1;         /* cannot happen: at most 45 */
+    memcpy(s->buf, v, n);
+    s->shown = true;
+    s->text = s->buf;
+    s->len = (uint32_t)n;
 }
 
 static void set_bool(struct slot *s, bool v)
 {
-    json_object_set_boolean(s->val, v);
+    s->shown = true;
+    s->text = v ? "true" : "false";
+    s->len = v ? 4 : 5;
 }
 
 /* v / 10^zeros written by us, never float noise: `zeros` decimals for
@@ -145,9 +243,11 @@ static int fixed_text(char *text, bool nano, uint64_t v, int zeros)
 static void set_fixed(struct slot *s, bool nano, bool present, uint64_t v,
                       int zeros)
 {
-    slot_show(s, present);
-    if (present)
-        s->fx.len = fixed_text(s->fx.text, nano, v, zeros);
+    s->shown = present;
+    if (present) {
+        s->text = s->buf;
+        s->len = (uint32_t)fixed_text(s->buf, nano, v, zeros);
+    }
 }
 
 /* Epoch seconds with 6 decimals (9 for nanosecond captures); time 0 is
@@ -178,11 +278,11 @@ enum {
     F_RTT, F_SYN_COUNT, F_SYNACK_COUNT, F_MSS_C, F_MSS_S, F_WS_C, F_WS_S,
     F_SACK, F_TS, F_TFO,
     F_KIND, F_INITIATOR, F_RST_BY, F_HALF, F_COMPLETE,
-    F_ST_C, F_ST_S, F_CONN, F_HISTORY, F_END, F_NSLOTS
+    F_ST_C, F_ST_S, F_CONN, F_HISTORY, F_END, F_ANOMALIES, F_NSLOTS
 };
 
 struct flow_tpl {
-    json_object *root, *anomalies;
+    struct skel k;
     struct slot s[F_NSLOTS];
     struct sf_buf text;         /* addresses and anomaly details */
 };
@@ -197,64 +297,61 @@ static json_object *child(json_object *parent, const char *key)
 static void flow_tpl_init(struct flow_tpl *t)
 {
     struct slot *s = t->s;
+    char marks[2 * F_NSLOTS];
     sf_buf_init(&t->text);
-    json_object *o = t->root = json_object_new_object();
+    json_object *o = json_object_new_object();
+#define SLOT(i, parent, key, kind) slot_init(s, marks, i, parent, key, kind)
     add(o, "type", json_object_new_string("flow"));
-    fixed_init(&s[F_ID], o, "id");
+    SLOT(F_ID, o, "id", SLOT_RAW);
     json_object *c = child(o, "client");
-    slot_init(&s[F_CIP], c, "ip", json_object_new_string(""));
-    fixed_init(&s[F_CPORT], c, "port");
+    SLOT(F_CIP, c, "ip", SLOT_STR);
+    SLOT(F_CPORT, c, "port", SLOT_RAW);
     c = child(o, "server");
-    slot_init(&s[F_SIP], c, "ip", json_object_new_string(""));
-    fixed_init(&s[F_SPORT], c, "port");
-    fixed_init(&s[F_FIRST], o, "first_ts");
-    fixed_init(&s[F_LAST], o, "last_ts");
-    fixed_init(&s[F_DUR], o, "duration_ms");
+    SLOT(F_SIP, c, "ip", SLOT_STR);
+    SLOT(F_SPORT, c, "port", SLOT_RAW);
+    SLOT(F_FIRST, o, "first_ts", SLOT_RAW);
+    SLOT(F_LAST, o, "last_ts", SLOT_RAW);
+    SLOT(F_DUR, o, "duration_ms", SLOT_RAW);
     static const char *const pairs[] = { "packets", "bytes", "retransmits" };
     for (int i = 0; i < 3; i++) {
         c = child(o, pairs[i]);
-        fixed_init(&s[F_PKT_C + 2 * i], c, "client");
-        fixed_init(&s[F_PKT_S + 2 * i], c, "server");
+        SLOT(F_PKT_C + 2 * i, c, "client", SLOT_RAW);
+        SLOT(F_PKT_S + 2 * i, c, "server", SLOT_RAW);
     }
     json_object *h = child(o, "handshake");
-    slot_init(&s[F_HS_STATE], h, "state", json_object_new_string(""));
-    fixed_init(&s[F_SYN_TS], h, "syn_ts");
-    fixed_init(&s[F_SYNACK_TS], h, "synack_ts");
-    fixed_init(&s[F_ACK_TS], h, "ack_ts");
-    fixed_init(&s[F_SYN_SYNACK], h, "syn_to_synack_ms");
-    fixed_init(&s[F_SYNACK_ACK], h, "synack_to_ack_ms");
-    fixed_init(&s[F_RTT], h, "rtt_ms");
-    fixed_init(&s[F_SYN_COUNT], h, "syn_count");
-    fixed_init(&s[F_SYNACK_COUNT], h, "synack_count");
+    SLOT(F_HS_STATE, h, "state", SLOT_STR);
+    SLOT(F_SYN_TS, h, "syn_ts", SLOT_RAW);
+    SLOT(F_SYNACK_TS, h, "synack_ts", SLOT_RAW);
+    SLOT(F_ACK_TS, h, "ack_ts", SLOT_RAW);
+    SLOT(F_SYN_SYNACK, h, "syn_to_synack_ms", SLOT_RAW);
+    SLOT(F_SYNACK_ACK, h, "synack_to_ack_ms", SLOT_RAW);
+    SLOT(F_RTT, h, "rtt_ms", SLOT_RAW);
+    SLOT(F_SYN_COUNT, h, "syn_count", SLOT_RAW);
+    SLOT(F_SYNACK_COUNT, h, "synack_count", SLOT_RAW);
     c = child(h, "options");
-    fixed_init(&s[F_MSS_C], c, "mss_client");
-    fixed_init(&s[F_MSS_S], c, "mss_server");
-    fixed_init(&s[F_WS_C], c, "wscale_client");
-    fixed_init(&s[F_WS_S], c, "wscale_server");
-    slot_init(&s[F_SACK], c, "sack_permitted", json_object_new_boolean(0));
-    slot_init(&s[F_TS], c, "timestamps", json_object_new_boolean(0));
-    slot_init(&s[F_TFO], c, "tfo", json_object_new_boolean(0));
+    SLOT(F_MSS_C, c, "mss_client", SLOT_RAW);
+    SLOT(F_MSS_S, c, "mss_server", SLOT_RAW);
+    SLOT(F_WS_C, c, "wscale_client", SLOT_RAW);
+    SLOT(F_WS_S, c, "wscale_server", SLOT_RAW);
+    SLOT(F_SACK, c, "sack_permitted", SLOT_RAW);
+    SLOT(F_TS, c, "timestamps", SLOT_RAW);
+    SLOT(F_TFO, c, "tfo", SLOT_RAW);
     c = child(o, "close");
-    slot_init(&s[F_KIND], c, "kind", json_object_new_string(""));
-    slot_init(&s[F_INITIATOR], c, "initiator", json_object_new_string(""));
-    slot_init(&s[F_RST_BY], c, "rst_by", json_object_new_string(""));
-    slot_init(&s[F_HALF], c, "half_close", json_object_new_boolean(0));
-    slot_init(&s[F_COMPLETE], c, "complete", json_object_new_boolean(0));
+    SLOT(F_KIND, c, "kind", SLOT_STR);
+    SLOT(F_INITIATOR, c, "initiator", SLOT_STR);
+    SLOT(F_RST_BY, c, "rst_by", SLOT_STR);
+    SLOT(F_HALF, c, "half_close", SLOT_RAW);
+    SLOT(F_COMPLETE, c, "complete", SLOT_RAW);
     c = child(o, "states");
-    slot_init(&s[F_ST_C], c, "client", json_object_new_string(""));
-    slot_init(&s[F_ST_S], c, "server", json_object_new_string(""));
-    slot_init(&s[F_CONN], o, "conn_state", json_object_new_string(""));
-    slot_init(&s[F_HISTORY], o, "history", json_object_new_string(""));
-    slot_init(&s[F_END], o, "end", json_object_new_string(""));
-    t->anomalies = json_object_new_array();
-    add(o, "anomalies", t->anomalies);
-}
-
-static void tpl_free(json_object *root, struct slot *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        slot_free(&s[i]);
-    json_object_put(root);
+    SLOT(F_ST_C, c, "client", SLOT_STR);
+    SLOT(F_ST_S, c, "server", SLOT_STR);
+    SLOT(F_CONN, o, "conn_state", SLOT_STR);
+    SLOT(F_HISTORY, o, "history", SLOT_STR);
+    SLOT(F_END, o, "end", SLOT_STR);
+    SLOT(F_ANOMALIES, o, "anomalies", SLOT_JSON);
+#undef SLOT
+    s[F_ANOMALIES].obj = json_object_new_array();
+    skel_compile(&t->k, o);
 }
 
 static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
@@ -266,7 +363,7 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
     for (int side = 0; side < 2; side++) {
         sf_buf_reset(b);
         sf_addr_format(f->ipver, f->ep[side].addr, b);
-        set_str(&s[F_CIP + 2 * side], true, b->data);
+        set_copy(&s[F_CIP + 2 * side], b->data, b->len);
         set_int(&s[F_CPORT + 2 * side], true, f->ep[side].port);
     }
     set_ts(&s[F_FIRST], nano, true, f->first_ns);
@@ -309,7 +406,7 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
     set_str(&s[F_HISTORY], true, f->history);
     set_str(&s[F_END], true,
             sf_end_reason_name((enum sf_end_reason)f->end_reason));
-    json_object *an = t->anomalies;
+    json_object *an = s[F_ANOMALIES].obj;
     json_object_array_del_idx(an, 0, json_object_array_length(an));
     for (size_t i = 0; i < f->n_an; i++) {
         const struct sf_anomaly *a = &f->an[i];
@@ -336,33 +433,37 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
 
 enum {
     E_TS, E_FLOW, E_PACKET, E_DIR, E_FLAGS, E_SEQ, E_ACK, E_LEN, E_STEP,
-    E_NOT_DECODED, E_NSLOTS
+    E_STATES, E_ANOMALIES, E_NOT_DECODED, E_NSLOTS
 };
 
 struct event_tpl {
-    json_object *root, *states, *anomalies;
+    struct skel k;
     struct slot s[E_NSLOTS];
 };
 
 static void event_tpl_init(struct event_tpl *t)
 {
     struct slot *s = t->s;
-    json_object *o = t->root = json_object_new_object();
+    char marks[2 * E_NSLOTS];
+    json_object *o = json_object_new_object();
+#define SLOT(i, key, kind) slot_init(s, marks, i, o, key, kind)
     add(o, "type", json_object_new_string("event"));
-    fixed_init(&s[E_TS], o, "ts");
-    fixed_init(&s[E_FLOW], o, "flow");
-    fixed_init(&s[E_PACKET], o, "packet");
-    slot_init(&s[E_DIR], o, "dir", json_object_new_string(""));
-    slot_init(&s[E_FLAGS], o, "flags", json_object_new_string(""));
-    fixed_init(&s[E_SEQ], o, "seq");
-    fixed_init(&s[E_ACK], o, "ack");
-    fixed_init(&s[E_LEN], o, "len");
-    slot_init(&s[E_STEP], o, "step", json_object_new_string(""));
-    t->states = child(o, "states");
-    t->anomalies = json_object_new_array();
-    add(o, "anomalies", t->anomalies);
-    slot_init(&s[E_NOT_DECODED], o, "not_decoded",
-              json_object_new_string(""));
+    SLOT(E_TS, "ts", SLOT_RAW);
+    SLOT(E_FLOW, "flow", SLOT_RAW);
+    SLOT(E_PACKET, "packet", SLOT_RAW);
+    SLOT(E_DIR, "dir", SLOT_STR);
+    SLOT(E_FLAGS, "flags", SLOT_STR);
+    SLOT(E_SEQ, "seq", SLOT_RAW);
+    SLOT(E_ACK, "ack", SLOT_RAW);
+    SLOT(E_LEN, "len", SLOT_RAW);
+    SLOT(E_STEP, "step", SLOT_STR);
+    SLOT(E_STATES, "states", SLOT_JSON);
+    SLOT(E_ANOMALIES, "anomalies", SLOT_JSON);
+    SLOT(E_NOT_DECODED, "not_decoded", SLOT_STR);
+#undef SLOT
+    s[E_STATES].obj = json_object_new_object();
+    s[E_ANOMALIES].obj = json_object_new_array();
+    skel_compile(&t->k, o);
 }
 
 /* What an event object says, copied off the event and its packet. */
@@ -393,19 +494,21 @@ static void event_fill(struct event_tpl *t, bool nano,
         if (e->flags & (1u << i))
             flags[n++] = letters[i];
     flags[n] = '\0';
-    set_str(&s[E_FLAGS], tcp, flags);
+    set_copy(&s[E_FLAGS], flags, n);
+    s[E_FLAGS].shown = tcp;
     set_int(&s[E_SEQ], tcp, e->seq);
     set_int(&s[E_ACK], tcp && (e->flags & SF_TH_ACK), e->ack);
     set_int(&s[E_LEN], p && e->status == SF_DECODE_OK, e->payload_len);
     const char *step = sf_step_name((enum sf_step)e->ev.step);
     set_str(&s[E_STEP], p && in_flow && *step, step);
-    json_object_object_del(t->states, sf_side_name(SF_CLIENT));
-    json_object_object_del(t->states, sf_side_name(SF_SERVER));
+    json_object *states = s[E_STATES].obj;
+    json_object_object_del(states, sf_side_name(SF_CLIENT));
+    json_object_object_del(states, sf_side_name(SF_SERVER));
     for (uint8_t i = 0; i < e->ev.nstates; i++)
-        add(t->states, sf_side_name((enum sf_side)e->ev.states[i].side),
+        add(states, sf_side_name((enum sf_side)e->ev.states[i].side),
             json_object_new_string(
                 sf_state_name((enum sf_tcp_state)e->ev.states[i].to)));
-    json_object *an = t->anomalies;
+    json_object *an = s[E_ANOMALIES].obj;
     json_object_array_del_idx(an, 0, json_object_array_length(an));
     for (uint8_t i = 0; i < e->ev.nanom; i++)
         json_object_array_add(
@@ -437,14 +540,6 @@ struct sf_json {
 
 #define REC_BODY 8u             /* the kind, then the flow or event */
 
-static void put_object(json_object *o, struct sf_buf *out)
-{
-    size_t len;
-    const char *text = json_object_to_json_string_length(
-        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    sf_buf_add(out, text, len);
-    sf_buf_putc(out, '\n');
-}
 
 static void render(void *ctx, const void *rec, struct sf_buf *out)
 {
@@ -452,10 +547,10 @@ static void render(void *ctx, const void *rec, struct sf_buf *out)
     const void *body = (const unsigned char *)rec + REC_BODY;
     if (*(const uint8_t *)rec == REC_FLOW) {
         flow_fill(&r->flow, r->nano, body);
-        put_object(r->flow.root, out);
+        skel_put(out, &r->flow.k, r->flow.s);
     } else {
         event_fill(&r->event, r->nano, body);
-        put_object(r->event.root, out);
+        skel_put(out, &r->event.k, r->event.s);
     }
 }
 
@@ -481,9 +576,9 @@ void sf_json_free(struct sf_json *j)
     if (!j)
         return;
     sf_outq_free(j->q);         /* first: its thread uses the templates */
-    tpl_free(j->r.flow.root, j->r.flow.s, F_NSLOTS);
+    skel_free(&j->r.flow.k, j->r.flow.s, F_NSLOTS);
     sf_buf_fini(&j->r.flow.text);
-    tpl_free(j->r.event.root, j->r.event.s, E_NSLOTS);
+    skel_free(&j->r.event.k, j->r.event.s, E_NSLOTS);
     sf_buf_fini(&j->out);
     free(j);
 }
@@ -583,7 +678,8 @@ static int finish(void *ctx, const struct sf_totals *t)
                            json_object_new_int64((int64_t)t->evicted));
     int rc = sf_outq_drain(j->q);   /* the flows and events first */
     if (rc == 0) {
-        put_object(o, &j->out);
+        put_json(&j->out, o);
+        sf_buf_putc(&j->out, '\n');
         rc = sf_buf_write(&j->out, j->cfg.fd);
     }
     json_object_put(o);
