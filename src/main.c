@@ -14,6 +14,7 @@
 #include <locale.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,10 +142,15 @@ static void usage(FILE *out)
 "Exit status: 0 success, 1 runtime error, 2 usage error.\n", out);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...) SF_PRINTF(1, 2);
+
+static int usage_error(const char *fmt, ...)
 {
     fputs("synfin: ", stderr);
-    fprintf(stderr, fmt, arg);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputs("\nTry 'synfin --help' for more information.\n", stderr);
     return 2;
 }
@@ -335,12 +341,9 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (!parse_u64(optarg, &n) || n == 0)
                 return usage_error("--max-flows: not a positive number: %s",
                                    optarg);
-            if (n > SF_MAX_FLOWS_LIMIT) {
-                char fmt[64];
-                snprintf(fmt, sizeof(fmt), "--max-flows: at most %u: %%s",
-                         SF_MAX_FLOWS_LIMIT);
-                return usage_error(fmt, optarg);
-            }
+            if (n > SF_MAX_FLOWS_LIMIT)
+                return usage_error("--max-flows: at most %u: %s",
+                                   SF_MAX_FLOWS_LIMIT, optarg);
             o->flows.max_flows = (size_t)n;
             break;
         }
@@ -437,21 +440,21 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
     }
     if (tcount > 5)
-        return usage_error("%s: at most five -t", "-tttttt");
+        return usage_error("-tttttt: at most five -t");
     o->fmt.ts_style = (enum sf_tstamp_style)tcount;
     if (o->list_interfaces)
         return -1;
     if (o->nfiles == 0 && !o->iface)
-        return usage_error("%s", "no input: give -r FILE or -i INTERFACE");
+        return usage_error("no input: give -r FILE or -i INTERFACE");
     if (o->nfiles && o->iface)
-        return usage_error("%s", "-r and -i exclude each other");
+        return usage_error("-r and -i exclude each other");
     if (!o->iface && (o->write_file || o->user))
-        return usage_error("%s", "-w and -Z go with a live capture (-i)");
+        return usage_error("-w and -Z go with a live capture (-i)");
     if (filter_file) {
         char errbuf[SF_ERRBUF_SIZE];
         if (optind < argc)
-            return usage_error("%s", "-F and a filter expression on the "
-                                     "command line exclude each other");
+            return usage_error("-F and a filter expression on the "
+                               "command line exclude each other");
         o->filter = read_filter_file(filter_file, errbuf);
         if (!o->filter) {
             fprintf(stderr, "synfin: %s\n", errbuf);

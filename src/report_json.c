@@ -502,8 +502,10 @@ static void event_fill(struct event_tpl *t, bool nano,
     const char *step = sf_step_name((enum sf_step)e->ev.step);
     set_str(&s[E_STEP], p && in_flow && *step, step);
     json_object *states = s[E_STATES].obj;
-    json_object_object_del(states, sf_side_name(SF_CLIENT));
-    json_object_object_del(states, sf_side_name(SF_SERVER));
+    if (json_object_object_length(states)) {    /* most events: empty */
+        json_object_object_del(states, sf_side_name(SF_CLIENT));
+        json_object_object_del(states, sf_side_name(SF_SERVER));
+    }
     for (uint8_t i = 0; i < e->ev.nstates; i++)
         add(states, sf_side_name((enum sf_side)e->ev.states[i].side),
             json_object_new_string(
