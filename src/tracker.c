@@ -721,12 +721,11 @@ static bool syn_unanswered(const struct sf_flow *f)
 
 /* When the two timed checks below fire, UINT64_MAX for never: one
  * copy of their conditions, for the checks and for the flow table's
- * timers (sf_tracker_next_check). A SYN already reported, or one that
- * could not be kept (the flow's anomalies are full), never fires again. */
+ * timers (sf_tracker_next_check). Each fires once per flow (whether or
+ * not the flow's anomalies had room left for it). */
 static uint64_t syn_due(const struct sf_flow *f)
 {
-    if (!syn_unanswered(f) || f->n_an >= MAX_ANOMALIES ||
-        anomaly_index(f, SF_AN_SYN_UNANSWERED) >= 0)
+    if (!syn_unanswered(f) || f->syn_timed_out)
         return UINT64_MAX;
     return sf_add_sat(f->syn_ns, SF_SYN_TIMEOUT_NS);
 }
@@ -744,6 +743,7 @@ long sf_tracker_check_syn(struct sf_flow *f, uint64_t now_ns)
 {
     if (now_ns < syn_due(f))
         return -1;
+    f->syn_timed_out = true;
     size_t idx = sf_tracker_add_anomaly(f, SF_AN_SYN_UNANSWERED, SF_CLIENT,
                                         f->syn_ns,
                                         f->ep[SF_CLIENT].syn_count, 0);

@@ -160,6 +160,7 @@ struct sf_flow {
     bool bad_ack3 : 1;      /* the third segment acked the wrong number */
     bool has_syn : 1, has_synack : 1, has_ack : 1; /* syn_ns, synack_ns,
                                         * ack_ns set (0 is a valid time) */
+    bool syn_timed_out : 1; /* the syn_unanswered timeout has fired */
     uint16_t n_an, cap_an;
     char history[23];       /* Zeek history, NUL-terminated */
     uint64_t first_ns, last_ns;
