@@ -57,14 +57,20 @@ struct rec {
     struct sf_pkt pkt;          /* REC_PACKET, decoded in place */
 };
 
+/* The caller's fields, the thread's and the shared ones a cache line
+ * apart: each side writes its own for every packet. */
 struct sf_handoff {
     struct sf_outq *q;
+    struct rec *rec;            /* begun, not queued yet */
+
+    char pad1[64];
     struct sf_flowtab *ft;      /* the thread's, as fmt and sink */
     struct sf_tdfmt *fmt;
     struct sf_sink *sink;
-    struct rec *rec;            /* begun, not queued yet */
     uint32_t since_open;        /* packets since `open` was said */
     int err_errno;              /* set before err */
+
+    char pad2[64];
     _Atomic int err;            /* the sink's first error, sticky */
     _Atomic uint64_t open;
 };
