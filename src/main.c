@@ -837,7 +837,9 @@ static int run(const struct options *o)
         int drc = sf_handoff_drain(ho);
         if (!out_rc)
             out_rc = drc;
+        int e = errno;          /* the sink's, for the message below */
         sf_handoff_free(ho);
+        errno = e;
     }
     if (live) {
         uint64_t now = wall_ns();

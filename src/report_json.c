@@ -28,7 +28,8 @@
  *
  * Building and serializing run on the output queue's writer thread
  * (outq.h) from copies of the flow or event; only the counts for the
- * summary are kept on the main thread. */
+ * summary are kept on the thread that tracks (the main one, or the
+ * handoff's: pipeline.h). */
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -103,7 +104,8 @@ static void skel_compile(struct skel *k, json_object *root)
     json_object_put(root);
     size_t n = 1;
     for (size_t i = 0; i < len; i++)
-        n += k->text[i] == '\x01';
+        if (k->text[i] == '\x01')
+            n++, i++;           /* and the slot's number */
     k->p = sf_xcalloc(n, sizeof(*k->p));
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
@@ -435,6 +437,9 @@ enum {
     E_TS, E_FLOW, E_PACKET, E_DIR, E_FLAGS, E_SEQ, E_ACK, E_LEN, E_STEP,
     E_STATES, E_ANOMALIES, E_NOT_DECODED, E_NSLOTS
 };
+
+/* a marker carries its slot's number + 1 in one byte (slot_init) */
+_Static_assert(F_NSLOTS < 255 && E_NSLOTS < 255, "too many slots");
 
 struct event_tpl {
     struct skel k;

@@ -3,11 +3,12 @@
 
 /* outq: output rendered on a second thread, in order. A reporter that
  * prints something for every packet fills small records (whatever the
- * line needs, made self-contained) on the main thread; they are kept in
- * batches, and a writer thread turns each record into text through the
- * reporter's render callback and writes it. The main thread goes on
- * decoding and tracking meanwhile, so a run costs about the larger of the
- * two halves instead of their sum.
+ * line needs, made self-contained) on one thread, the producer; they are
+ * kept in batches, and a writer thread turns each record into text
+ * through the reporter's render callback and writes it. The producer
+ * goes on decoding and tracking meanwhile, so a run costs about the
+ * larger of the two halves instead of their sum. (pipeline.h's handoff
+ * uses a queue whose callback tracks and writes nothing.)
  *
  * Without the thread (line-buffered output for live capture, where every
  * line must be written at once, or when the thread cannot start) a

@@ -3,7 +3,8 @@
 
 /* pipeline: where a decoded packet goes next. One function shared by
  * synfin's run loop and the pipeline fuzzer, so the fuzzer drives the
- * very path the tool takes. */
+ * path the tool takes; the handoff below runs that same function on
+ * another thread (test_pipeline checks it gives the same events). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,10 +32,9 @@ int sf_pipeline_packet(struct sf_flowtab *ft, struct sf_tdfmt *fmt,
 /* The step above on a thread of its own, for outputs that read nothing
  * of a packet but its decoded fields (-q, --json): the caller captures
  * and decodes while the thread tracks, so a run costs about the larger
- * of the two halves. Packets are queued as copies without the bytes they
- * borrow from the capture: the thread sees `opt` NULL (opt_caplen 0) and
- * no IPv6 extension headers. Packets are decoded straight into the
- * queue, so nothing is copied. `ft`, `fmt` and `sink` belong to the
+ * of the two halves. Packets are decoded in place, straight into the
+ * queue; the bytes they borrow from the capture do not cross: the
+ * thread sees `opt` NULL (opt_caplen 0) and no IPv6 extension headers. `ft`, `fmt` and `sink` belong to the
  * thread until sf_handoff_drain() returns. With `line_buffered` (live
  * capture) every call runs at once on the caller's thread, through the
  * same code. */
