@@ -126,12 +126,23 @@ stall() {   # start synfin on big.pcap and wait until it blocks
         "$synfin" --plain -r "$tmp/big.pcap" >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     exec 3<"$tmp/out"
-    sleep 1
-    # the windows mapped now: "start-end perms offset dev inode path"
-    maps=$(grep -F "$tmp/big.pcap" "/proc/$pid/maps" |
-           while read -r range _ off _; do
-               echo $((0x$off)) $((0x${range#*-} - 0x${range%-*}))
-           done | sort -n)
+    # blocked: a thread waits in pipe_write and the windows mapped (maps:
+    # "start-end perms offset dev inode path") stay the same for 0.1 s;
+    # where wchan says nothing, the windows alone after a second
+    local prev="" i
+    for i in $(seq 100); do
+        sleep 0.1
+        maps=$(grep -F "$tmp/big.pcap" "/proc/$pid/maps" |
+               while read -r range _ off _; do
+                   echo $((0x$off)) $((0x${range#*-} - 0x${range%-*}))
+               done | sort -n)
+        if [ -n "$maps" ] && [ "$maps" = "$prev" ] &&
+           { cat /proc/"$pid"/task/*/wchan 2>/dev/null | grep -q pipe_write ||
+             [ "$i" -ge 10 ]; }; then
+            break
+        fi
+        prev=$maps
+    done
 }
 drain() {   # drain: let synfin go on; its status in $st, lines in $lines
     lines=$(cat <&3 | wc -l)
