@@ -58,7 +58,10 @@ struct sf_event {
     uint8_t nstates;
     struct sf_state_change states[SF_EV_MAX_STATES];
     uint8_t nanom;
-    const struct sf_anomaly *anom[SF_EV_MAX_ANOM];  /* borrowed */
+    /* borrowed: entries of flow->an, which only grows while the flow
+     * lives, so an entry's index there (anom[i] - flow->an) stays its
+     * index to the flow's end */
+    const struct sf_anomaly *anom[SF_EV_MAX_ANOM];
     const struct sf_pkt *pkt;       /* SF_EV_PACKET; borrowed */
     const struct sf_flow *flow;     /* borrowed; NULL for flow_id 0 */
 };
