@@ -147,7 +147,7 @@ int sf_handoff_end(struct sf_handoff *h)
 
 int sf_handoff_tick(struct sf_handoff *h, uint64_t now_ns)
 {
-    struct rec *r = sf_outq_begin(h->q, sizeof(struct rec));
+    struct rec *r = sf_outq_begin(h->q, offsetof(struct rec, pkt));
     r->kind = REC_TICK;
     r->now_ns = now_ns;
     return status(h, sf_outq_end(h->q));

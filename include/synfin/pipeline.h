@@ -34,10 +34,10 @@ int sf_pipeline_packet(struct sf_flowtab *ft, struct sf_tdfmt *fmt,
  * and decodes while the thread tracks, so a run costs about the larger
  * of the two halves. Packets are decoded in place, straight into the
  * queue; the bytes they borrow from the capture do not cross: the
- * thread sees `opt` NULL (opt_caplen 0) and no IPv6 extension headers. `ft`, `fmt` and `sink` belong to the
- * thread until sf_handoff_drain() returns. With `line_buffered` (live
- * capture) every call runs at once on the caller's thread, through the
- * same code. */
+ * thread sees `opt` NULL (opt_caplen 0) and no IPv6 extension headers.
+ * `ft`, `fmt` and `sink` belong to the thread until sf_handoff_drain()
+ * returns. With `line_buffered` (live capture) every call runs at once
+ * on the caller's thread, through the same code. */
 struct sf_handoff;
 
 SF_NODISCARD struct sf_handoff *sf_handoff_new(struct sf_flowtab *ft,
