@@ -358,6 +358,18 @@ static void reader_release(struct reader *r)
     pthread_mutex_unlock(&r->mu);
 }
 
+/* The next n bytes, which the current chunk holds. */
+static inline size_t take_in_chunk(struct source *s, size_t n,
+                                   const uint8_t **out)
+{
+    struct reader *r = &s->rd;
+    *out = r->cur->data + r->pos;
+    r->pos += n;
+    r->release_cur = r->pos == r->cur->len;
+    s->offset += n;
+    return n;
+}
+
 /* take() when the n bytes are not all in the current chunk: moves to the
  * next chunk, gathering bytes that span chunks in the spill buffer. */
 static size_t take_slow(struct source *s, size_t n, const uint8_t **out)
@@ -372,32 +384,27 @@ static size_t take_slow(struct source *s, size_t n, const uint8_t **out)
         r->cur = reader_next(r);
         r->pos = 0;
     }
-    size_t got = 0;
-    if (r->cur && r->cur->len - r->pos >= n) {
-        *out = r->cur->data + r->pos;
-        r->pos += n;
-        r->release_cur = r->pos == r->cur->len;
-        got = n;
-    } else {
-        if (r->spillcap < n) {
-            r->spill = sf_xrealloc(r->spill, n);
-            r->spillcap = n;
-        }
-        while (r->cur && got < n) {
-            size_t k = r->cur->len - r->pos;
-            if (k > n - got)
-                k = n - got;
-            memcpy(r->spill + got, r->cur->data + r->pos, k);
-            got += k;
-            r->pos += k;
-            if (r->pos == r->cur->len) {
-                reader_release(r);
-                r->cur = got < n ? reader_next(r) : NULL;
-                r->pos = 0;
-            }
-        }
-        *out = r->spill;
+    if (r->cur && r->cur->len - r->pos >= n)
+        return take_in_chunk(s, n, out);
+    if (r->spillcap < n) {
+        r->spill = sf_xrealloc(r->spill, n);
+        r->spillcap = n;
     }
+    size_t got = 0;
+    while (r->cur && got < n) {
+        size_t k = r->cur->len - r->pos;
+        if (k > n - got)
+            k = n - got;
+        memcpy(r->spill + got, r->cur->data + r->pos, k);
+        got += k;
+        r->pos += k;
+        if (r->pos == r->cur->len) {
+            reader_release(r);
+            r->cur = got < n ? reader_next(r) : NULL;
+            r->pos = 0;
+        }
+    }
+    *out = r->spill;
     if (got < n && r->err)
         s->rerrno = r->err;
     s->offset += got;
@@ -414,13 +421,8 @@ static inline size_t take(struct source *s, size_t n, const uint8_t **out)
     struct reader *r = &s->rd;
     /* a used-up chunk (release_cur) has no bytes left: the slow path
      * releases it */
-    if (r->cur && r->cur->len - r->pos >= n) {
-        *out = r->cur->data + r->pos;
-        r->pos += n;
-        r->release_cur = r->pos == r->cur->len;
-        s->offset += n;
-        return n;
-    }
+    if (r->cur && r->cur->len - r->pos >= n)
+        return take_in_chunk(s, n, out);
     return take_slow(s, n, out);
 }
 

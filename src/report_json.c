@@ -232,14 +232,11 @@ static int fixed_text(char *text, bool nano, uint64_t v, int zeros)
     uint64_t frac = v % unit;
     if (!nano)
         frac /= 1000, zeros -= 3;
-    int n = (int)(sf_put_u64(text, v / unit) - text);
-    text[n++] = '.';
-    for (int i = zeros - 1; i >= 0; i--) {
-        text[n + i] = (char)('0' + frac % 10);
-        frac /= 10;
-    }
-    text[n + zeros] = '\0';
-    return n + zeros;
+    char *w = sf_put_u64(text, v / unit);
+    *w++ = '.';
+    w = sf_put_zpad(w, (uint32_t)frac, zeros);
+    *w = '\0';
+    return (int)(w - text);
 }
 
 static void set_fixed(struct slot *s, bool nano, bool present, uint64_t v,

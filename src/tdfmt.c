@@ -139,17 +139,9 @@ static void put_frac(struct sf_buf *b, uint32_t frac, bool nano)
         return;
     }
     char *start = sf_buf_reserve(b, 10);
-    char *w = start;
-    *w++ = '.';
-    if (nano) {                         /* 9 digits: 1 + 4 + 4 */
-        *w++ = (char)('0' + frac / 100000000);
-        frac %= 100000000;
-        w = sf_put_dec4(w, frac / 10000);
-    } else {                            /* 6 digits: 2 + 4 */
-        memcpy(w, sf_digit_pairs + 2 * (frac / 10000), 2);
-        w += 2;
-    }
-    w = sf_put_dec4(w, frac % 10000);
+    *start = '.';
+    char *w = nano ? sf_put_zpad(start + 1, frac, 9)
+                   : sf_put_zpad(start + 1, frac, 6);
     sf_buf_commit(b, (size_t)(w - start));
 }
 

@@ -111,11 +111,12 @@ void sf_buf_grow(struct sf_buf *b, size_t need)
 
 void sf_buf_put_secs(struct sf_buf *b, uint64_t ns)
 {
-    uint32_t ms = (uint32_t)(ns % 1000000000 / 1000000);
     sf_buf_putu(b, ns / 1000000000);
-    char t[6] = { '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
-                  (char)('0' + ms % 10), ' ', 's' };
-    sf_buf_add(b, t, sizeof(t));
+    char *w = sf_buf_reserve(b, 6);
+    *w = '.';
+    w = sf_put_zpad(w + 1, (uint32_t)(ns % 1000000000 / 1000000), 3);
+    memcpy(w, " s", 2);
+    sf_buf_commit(b, 6);
 }
 
 void sf_buf_put_padded(struct sf_buf *b, const char *s, size_t n,

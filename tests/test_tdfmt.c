@@ -993,6 +993,24 @@ static void test_putu_widths(void **state)
     sf_buf_fini(&b);
 }
 
+/* sf_put_zpad (util.h), the time fractions of the line, JSON and -q:
+ * every width from 1 to 9 digits against snprintf's "%0*u". */
+static void test_zpad_widths(void **state)
+{
+    (void)state;
+    uint32_t p = 10;
+    for (int d = 1; d <= 9; d++, p *= 10) {
+        uint32_t vals[4] = { 0, 7, p / 2 + 3, p - 1 };
+        for (int i = 0; i < 4; i++) {
+            char want[16], got[16];
+            snprintf(want, sizeof(want), "%0*u", d, (unsigned)vals[i]);
+            char *end = sf_put_zpad(got, vals[i], d);
+            *end = '\0';
+            assert_string_equal(got, want);
+        }
+    }
+}
+
 int main(void)
 {
     /* tcpdump's default and -tttt styles print local time */
@@ -1005,6 +1023,7 @@ int main(void)
         cmocka_unit_test(test_many_connections),
         cmocka_unit_test(test_number_widths),
         cmocka_unit_test(test_putu_widths),
+        cmocka_unit_test(test_zpad_widths),
     };
     enum { NMORE = sizeof(more) / sizeof(more[0]) };
     struct CMUnitTest tests[NCASES + NMORE];

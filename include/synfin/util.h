@@ -166,6 +166,22 @@ static inline char *sf_put_small(char *w, uint32_t v)
     return w + 1;
 }
 
+/* v < 10^digits as exactly `digits` digits, zero-padded: fractions of a
+ * second. Inlined with a constant `digits`, the loops unroll. */
+static inline char *sf_put_zpad(char *w, uint32_t v, int digits)
+{
+    char *end = w + digits, *d = end;
+    for (; d - w >= 4; v /= 10000) {
+        d -= 4;
+        sf_put_dec4(d, v % 10000);
+    }
+    while (d > w) {
+        *--d = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return end;
+}
+
 static inline char *sf_put_u32(char *w, uint32_t v)
 {
     if (v < 10000)
