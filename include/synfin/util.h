@@ -168,18 +168,22 @@ static inline char *sf_put_small(char *w, uint32_t v)
 
 /* v < 10^digits as exactly `digits` digits, zero-padded: fractions of a
  * second. Inlined with a constant `digits`, the loops unroll. */
-static inline char *sf_put_zpad(char *w, uint32_t v, int digits)
+static SF_ALWAYS_INLINE char *sf_put_zpad(char *w, uint32_t v, int digits)
 {
-    char *end = w + digits, *d = end;
-    for (; d - w >= 4; v /= 10000) {
-        d -= 4;
-        sf_put_dec4(d, v % 10000);
+    int n = digits;             /* written from the last digit back */
+    while (n >= 4) {
+        n -= 4;
+        sf_put_dec4(w + n, v % 10000);
+        v /= 10000;
     }
-    while (d > w) {
-        *--d = (char)('0' + v % 10);
-        v /= 10;
+    if (n >= 2) {
+        n -= 2;
+        memcpy(w + n, sf_digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
     }
-    return end;
+    if (n)
+        *w = (char)('0' + v);
+    return w + digits;
 }
 
 static inline char *sf_put_u32(char *w, uint32_t v)
