@@ -81,13 +81,14 @@ static void check_anomaly(const struct sf_flow *f, const struct sf_anomaly *a)
     if (!sf_anomaly_name((enum sf_anomaly_type)a->type))
         abort();
     if (f)
-        if (a < f->an || a >= f->an + f->n_an)
+        if (a < sf_flow_an(f) || a >= sf_flow_an(f) + sf_flow_nan(f))
             abort();
 }
 
 static void check_flow(const struct sf_flow *f)
 {
-    if (f->n_an > f->cap_an || f->n_an > 256)
+    if (sf_flow_nan(f) > (f->has_ext ? f->x.ext->cap_an : 0) ||
+        sf_flow_nan(f) > 256 || (f->wide && !f->has_ext))
         abort();
     if (memchr(f->history, '\0', sizeof(f->history)) == NULL)
         abort();
@@ -131,7 +132,7 @@ static int on_event(void *vctx, const struct sf_event *ev)
     return 0;
 }
 
-static int on_flow_end(void *vctx, const struct sf_flow *f)
+static int on_flow_end(void *vctx, const struct sf_flow *f, uint64_t end_ns)
 {
     struct ctx *c = vctx;
     check_flow(f);
@@ -144,12 +145,12 @@ static int on_flow_end(void *vctx, const struct sf_flow *f)
         !sf_handshake_name((enum sf_handshake)f->handshake) ||
         !sf_end_reason_name((enum sf_end_reason)f->end_reason))
         abort();
-    for (size_t i = 0; i < f->n_an; i++) {
-        check_anomaly(f, &f->an[i]);
-        sf_anomaly_format(f, &f->an[i], &c->buf);
+    for (size_t i = 0; i < sf_flow_nan(f); i++) {
+        check_anomaly(f, &sf_flow_an(f)[i]);
+        sf_anomaly_format(f, &sf_flow_an(f)[i], &c->buf);
     }
     if (c->next.on_flow_end)
-        return c->next.on_flow_end(c->next.ctx, f);
+        return c->next.on_flow_end(c->next.ctx, f, end_ns);
     return 0;
 }
 

@@ -47,7 +47,7 @@ static struct sf_buf text;
 
 static void check_anomaly(const struct sf_flow *f, const struct sf_anomaly *a)
 {
-    if (a < f->an || a >= f->an + f->n_an)
+    if (a < sf_flow_an(f) || a >= sf_flow_an(f) + sf_flow_nan(f))
         abort();
     if (a->type >= SF_AN_COUNT || a->side > SF_NOSIDE ||
         a->state > SF_TCP_LAST_ACK)
@@ -59,7 +59,8 @@ static void check_anomaly(const struct sf_flow *f, const struct sf_anomaly *a)
 
 static void check_flow(const struct sf_flow *f)
 {
-    if (f->n_an > f->cap_an || f->n_an > 256 || (f->n_an && !f->an))
+    if (sf_flow_nan(f) > (f->has_ext ? f->x.ext->cap_an : 0) ||
+        sf_flow_nan(f) > 256 || (f->wide && !f->has_ext))
         abort();
     if (memchr(f->history, '\0', sizeof(f->history)) == NULL)
         abort();
@@ -73,8 +74,8 @@ static void check_flow(const struct sf_flow *f)
             f->ep[s].zeek > SF_ZEEK_RESET)
             abort();
     }
-    for (size_t i = 0; i < f->n_an; i++)
-        if (f->an[i].type >= SF_AN_COUNT)
+    for (size_t i = 0; i < sf_flow_nan(f); i++)
+        if (sf_flow_an(f)[i].type >= SF_AN_COUNT)
             abort();
 }
 
@@ -96,9 +97,9 @@ static void check_event(const struct sf_flow *f, const struct sf_event *ev,
 
 static void end_flow(struct sf_flow *f, uint64_t now, enum sf_end_reason why)
 {
-    size_t before = f->n_an;
+    size_t before = sf_flow_nan(f);
     size_t first = sf_tracker_finish(f, now, LINGER_NS, why);
-    if (first > f->n_an || first < before)
+    if (first > sf_flow_nan(f) || first < before)
         abort();
     check_flow(f);
     if (f->close > SF_CLOSE_REFUSED || f->end_reason != why)
@@ -109,10 +110,10 @@ static void end_flow(struct sf_flow *f, uint64_t now, enum sf_end_reason why)
     sf_buf_reset(&text);
     sf_endpoint_format(f, SF_CLIENT, &text);
     sf_endpoint_format(f, SF_SERVER, &text);
-    for (size_t i = 0; i < f->n_an; i++)
-        check_anomaly(f, &f->an[i]);
+    for (size_t i = 0; i < sf_flow_nan(f); i++)
+        check_anomaly(f, &sf_flow_an(f)[i]);
     sf_tracker_fini(f);
-    if (f->an || f->n_an)
+    if (f->has_ext || f->wide)
         abort();
 }
 
@@ -211,12 +212,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_flow(&f);
         if (d[0] & 0x20) {
             long i = sf_tracker_check_linger(&f, now, LINGER_NS);
-            if (i < -1 || i >= (long)f.n_an)
+            if (i < -1 || i >= (long)sf_flow_nan(&f))
                 abort();
         }
         if (d[0] & 0x40) {
             long i = sf_tracker_check_syn(&f, now);
-            if (i < -1 || i >= (long)f.n_an)
+            if (i < -1 || i >= (long)sf_flow_nan(&f))
                 abort();
         }
         check_flow(&f);

@@ -5,6 +5,7 @@
 #include "synfin/flow.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "synfin/event.h"
@@ -114,10 +115,9 @@ void sf_addr_format(int ipver, const uint8_t *a, struct sf_buf *out)
 void sf_endpoint_format(const struct sf_flow *f, enum sf_side side,
                         struct sf_buf *out)
 {
-    const struct sf_endpoint *e = &f->ep[side];
-    sf_addr_format(f->ipver, e->addr, out);
+    sf_addr_format(f->ipver, sf_flow_addr(f, side), out);
     sf_buf_putc(out, '.');
-    sf_buf_putu(out, e->port);
+    sf_buf_putu(out, f->ep[side].port);
 }
 
 void sf_anomaly_format(const struct sf_flow *f, const struct sf_anomaly *a,
@@ -199,4 +199,135 @@ void sf_anomaly_format(const struct sf_flow *f, const struct sf_anomaly *a,
         sf_buf_puts(out, "?");
         break;
     }
+}
+
+/* ---- what a flow keeps out of line ---- */
+
+/* The out-of-line block's parts, in 8-byte words: the addresses, then
+ * the wide times, then the anomalies. */
+static size_t times_words(const struct sf_flow *f)
+{
+    return f->wide ? SF_T_COUNT : 0;
+}
+
+static size_t ext_bytes(const struct sf_flow *f, size_t cap_an)
+{
+    return sizeof(struct sf_flow_ext) + sf_flow_addr_bytes_(f) +
+           times_words(f) * 8 + cap_an * sizeof(struct sf_anomaly);
+}
+
+/* Gives the flow its out-of-line block, with the addresses moved in. */
+static void ext_make(struct sf_flow *f)
+{
+    if (f->has_ext)
+        return;
+    uint8_t v4[2][4];
+    memcpy(v4, f->x.v4, sizeof(v4));
+    struct sf_flow_ext *e = sf_xcalloc(1, ext_bytes(f, 0));
+    memcpy(e->data, v4, sizeof(v4));
+    f->x.ext = e;
+    f->has_ext = true;
+}
+
+void sf_flow_set_addrs(struct sf_flow *f, const uint8_t *client,
+                       const uint8_t *server)
+{
+    size_t alen = f->ipver == 6 ? 16 : 4;
+    if (f->ipver == 6)
+        ext_make(f);
+    uint8_t *a = f->has_ext ? (uint8_t *)f->x.ext->data : f->x.v4[0];
+    memcpy(a, client, alen);
+    memcpy(a + alen, server, alen);
+}
+
+/* Moves every time out of line at full width (once, for good). */
+static void widen(struct sf_flow *f)
+{
+    uint64_t t[SF_T_COUNT];
+    for (int k = 0; k < SF_T_COUNT; k++)
+        t[k] = sf_flow_time(f, (enum sf_flow_time)k);
+    ext_make(f);
+    struct sf_flow_ext *e = f->x.ext;
+    size_t n_an = e->n_an;
+    f->wide = true;
+    e = sf_xrealloc(e, ext_bytes(f, e->cap_an));
+    uint64_t *times = e->data + sf_flow_addr_bytes_(f) / 8;
+    /* the anomalies move up past the times */
+    memmove(times + SF_T_COUNT, times, n_an * sizeof(struct sf_anomaly));
+    memcpy(times, t, sizeof(t));
+    f->x.ext = e;
+}
+
+/* What sf_flow_set_time does not do inline: a flow's first time that is
+ * not a whole microsecond, and times that do not fit at all. */
+void sf_flow_set_time_slow_(struct sf_flow *f, enum sf_flow_time k,
+                            uint64_t ns)
+{
+    if (!f->wide && ns >= f->first_ns && !f->t_ns) {
+        /* the flow counts ns from now on, if its times fit */
+        uint64_t top = ns - f->first_ns;
+        for (int i = 0; i < SF_T_COUNT; i++)
+            if (f->t[i] && (uint64_t)(f->t[i] - 1) * 1000 > top)
+                top = (uint64_t)(f->t[i] - 1) * 1000;
+        if (top < UINT32_MAX) {
+            for (int i = 0; i < SF_T_COUNT; i++)
+                if (f->t[i])
+                    f->t[i] = (f->t[i] - 1) * 1000 + 1;
+            f->t_ns = true;
+            f->t[k] = (uint32_t)(ns - f->first_ns) + 1;
+            return;
+        }
+    }
+    if (!f->wide)
+        widen(f);
+    f->x.ext->data[sf_flow_addr_bytes_(f) / 8 + k] = ns;
+}
+
+struct sf_anomaly *sf_flow_an_push(struct sf_flow *f, size_t max)
+{
+    ext_make(f);
+    struct sf_flow_ext *e = f->x.ext;
+    if (e->n_an == e->cap_an) {
+        if (e->cap_an >= max)
+            return NULL;                /* bounded: never grows past */
+        size_t cap = e->cap_an ? (size_t)e->cap_an * 2 : 2;
+        if (cap > max)
+            cap = max;
+        e = sf_xrealloc(e, ext_bytes(f, cap));
+        e->cap_an = (uint16_t)cap;
+        f->x.ext = e;
+    }
+    return &sf_flow_an(f)[e->n_an++];
+}
+
+void sf_flow_release(struct sf_flow *f)
+{
+    if (f->has_ext)
+        free(f->x.ext);
+    f->has_ext = f->wide = false;
+    memset(&f->x, 0, sizeof(f->x));
+}
+
+size_t sf_flow_copy_size(const struct sf_flow *f)
+{
+    size_t n = SF_ALIGN8(sizeof(*f));
+    if (f->has_ext)
+        n += ext_bytes(f, f->x.ext->n_an);
+    return n;
+}
+
+struct sf_flow *sf_flow_copy(void *mem, const struct sf_flow *f)
+{
+    struct sf_flow *c = mem;
+    *c = *f;
+    if (f->has_ext) {
+        struct sf_flow_ext *e =
+            (struct sf_flow_ext *)((unsigned char *)mem +
+                                   SF_ALIGN8(sizeof(*f)));
+        size_t n = ext_bytes(f, f->x.ext->n_an);
+        memcpy(e, f->x.ext, n);
+        e->cap_an = e->n_an;
+        c->x.ext = e;
+    }
+    return c;
 }

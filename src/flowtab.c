@@ -1,10 +1,13 @@
 /* flowtab: stage 3. Input: decoded TCP segments; output: segments handed
  * to the tracker per flow, events to the sink, flows ended and freed.
  * A seeded hash on the canonical 4-tuple (lower endpoint first) with
- * linear probing. Flows live in a pool of nodes linked by number and sit
- * on a last-activity list (p0f's age list) for --max-flows eviction and
- * the order in which timeouts act; the end-of-input flush takes them by
- * id, which is first-seen order (never hash order). Timeouts (idle,
+ * linear probing in a table at most half full; the table holds node
+ * numbers only, and a node's hash is computed again from its 4-tuple
+ * when the table grows or an entry moves back. Flows live in a pool of
+ * nodes linked by number and sit on a last-activity list (p0f's age
+ * list) for --max-flows eviction and the order in which timeouts act;
+ * the end-of-input flush takes them by id, which is first-seen order
+ * (never hash order). Timeouts (idle,
  * finished flows, SYN and CLOSE_WAIT timers) run from a timer wheel:
  * each flow sits in the bucket of the earliest time one could act on it,
  * so a sweep looks only at flows that are due, not at every quiet one.
@@ -27,6 +30,14 @@
 #define POOL_SHIFT 10                   /* nodes per pool chunk: 1024 */
 #define POOL_MASK ((1u << POOL_SHIFT) - 1)
 #define NOT_IN_WHEEL UINT32_MAX
+/* a node's due time is kept in 32 bits: units of 2^24 ns (17 ms) after
+ * the table's due_base, rounded down, so a sweep may look at a flow a
+ * little early (it acts only on exact times), never late */
+#define DUE_SHIFT 24
+#define DUE_REBASE (1ull << 55)         /* ns from due_base: ~1.1 years */
+#ifndef TOUCH_LIMIT
+#define TOUCH_LIMIT UINT32_MAX          /* activity numbers renumbered at */
+#endif
 
 /* Nodes live in chunks of a pool and link to each other by number (0 is
  * no node): half the size of pointers and no malloc header per flow.
@@ -34,18 +45,21 @@
  * the table is freed. */
 struct node {
     struct sf_flow flow;
-    uint64_t due;            /* a timeout may act from then on */
-    uint64_t touch;          /* activity order: the age list's */
-    uint32_t hash;           /* low half of the 4-tuple hash */
+    uint32_t due;            /* a timeout may act from then on (packed) */
+    uint32_t touch;          /* activity order: the age list's */
     uint32_t age_prev, age_next;    /* oldest activity first; age_next
                                      * also links the free list */
     uint32_t tw_next, tw_prev;      /* timer bucket; tw_prev 0: first in
                                      * its bucket, NOT_IN_WHEEL: none */
 };
 
+/* README, "Memory": what a tracked flow costs, besides its hash slot */
+_Static_assert(sizeof(struct node) <= 240, "a node outgrew 240 bytes");
+
 /* A flow to act on, with the key it is taken in order of. */
 struct due {
-    uint64_t order;          /* touch (sweeps) or flow id (flush) */
+    uint64_t order;          /* touch (sweeps), flow id (flush) or due
+                              * time (rebase) */
     uint32_t num;
 };
 
@@ -68,7 +82,9 @@ struct sf_flowtab {
     uint32_t next_id;
     uint64_t last_sweep;
     uint64_t soonest;        /* the shortest timeout */
-    uint64_t touches;
+    uint32_t touches;
+    uint64_t due_base;       /* due times count from here */
+    bool based;              /* due_base set */
     uint32_t wheel[WHEEL_SIZE];
     uint64_t wheel_from;     /* first bucket (absolute) not swept past */
     struct due *due;         /* a sweep's due flows; all flows at flush */
@@ -165,8 +181,8 @@ static uint64_t key_hash(const struct sf_flowtab *ft, const struct key *k)
 static uint64_t flow_hash(const struct sf_flowtab *ft, const struct sf_flow *f)
 {
     struct key k;
-    key_make(&k, f->ipver, f->ep[0].addr, f->ep[0].port, f->ep[1].addr,
-             f->ep[1].port);
+    key_make(&k, f->ipver, sf_flow_addr(f, 0), f->ep[0].port,
+             sf_flow_addr(f, 1), f->ep[1].port);
     return key_hash(ft, &k);
 }
 
@@ -174,14 +190,13 @@ static SF_ALWAYS_INLINE bool tuple_matches(const struct sf_flow *f,
                                            const struct sf_pkt *p,
                                            size_t alen)
 {
-    const struct sf_endpoint *a = &f->ep[0], *b = &f->ep[1];
-    if (a->port == p->sport && b->port == p->dport &&
-        memcmp(a->addr, p->src, alen) == 0 &&
-        memcmp(b->addr, p->dst, alen) == 0)
+    uint16_t pa = f->ep[0].port, pb = f->ep[1].port;
+    const uint8_t *a = sf_flow_addr(f, 0), *b = sf_flow_addr(f, 1);
+    if (pa == p->sport && pb == p->dport && memcmp(a, p->src, alen) == 0 &&
+        memcmp(b, p->dst, alen) == 0)
         return true;
-    return a->port == p->dport && b->port == p->sport &&
-           memcmp(a->addr, p->dst, alen) == 0 &&
-           memcmp(b->addr, p->src, alen) == 0;
+    return pa == p->dport && pb == p->sport && memcmp(a, p->dst, alen) == 0 &&
+           memcmp(b, p->src, alen) == 0;
 }
 
 /* Is `p` a segment of flow `f`, in either direction? Compares the
@@ -244,7 +259,7 @@ static size_t slot_find(const struct sf_flowtab *ft, uint64_t h,
     size_t i = (size_t)h & mask;
     for (; ft->slots[i]; i = (i + 1) & mask) {
         const struct node *n = N(ft, ft->slots[i]);
-        if (n->hash == (uint32_t)h && flow_matches(&n->flow, p))
+        if (flow_matches(&n->flow, p))
             return i;
     }
     return i;                           /* empty slot */
@@ -259,7 +274,8 @@ static void slots_grow(struct sf_flowtab *ft)
     for (size_t i = 0; i < oldcap; i++) {
         if (!old[i])
             continue;
-        size_t j = N(ft, old[i])->hash & (ft->cap - 1);
+        size_t j = (size_t)flow_hash(ft, &N(ft, old[i])->flow) &
+                   (ft->cap - 1);
         while (ft->slots[j])
             j = (j + 1) & (ft->cap - 1);
         ft->slots[j] = old[i];
@@ -267,16 +283,18 @@ static void slots_grow(struct sf_flowtab *ft)
     free(old);
 }
 
-static void slot_remove(struct sf_flowtab *ft, uint32_t num)
+/* Takes node `num`, whose 4-tuple hashes to `h`, out of the table. */
+static void slot_remove(struct sf_flowtab *ft, uint32_t num, uint64_t h)
 {
     size_t mask = ft->cap - 1;
-    size_t i = N(ft, num)->hash & mask;
+    size_t i = (size_t)h & mask;
     while (ft->slots[i] != num)
         i = (i + 1) & mask;
     ft->slots[i] = 0;
     /* shift back the entries that probed past the hole */
     for (size_t j = (i + 1) & mask; ft->slots[j]; j = (j + 1) & mask) {
-        if (may_fill(N(ft, ft->slots[j])->hash & mask, i, j)) {
+        size_t home = (size_t)flow_hash(ft, &N(ft, ft->slots[j])->flow);
+        if (may_fill(home & mask, i, j)) {
             ft->slots[i] = ft->slots[j];
             ft->slots[j] = 0;
             i = j;
@@ -300,9 +318,19 @@ static void age_unlink(struct sf_flowtab *ft, uint32_t i)
     n->age_prev = n->age_next = 0;
 }
 
+/* The activity numbers, 1 up in age-list order, when they ran out. */
+static void touches_renumber(struct sf_flowtab *ft)
+{
+    ft->touches = 0;
+    for (uint32_t i = ft->age_head; i; i = N(ft, i)->age_next)
+        N(ft, i)->touch = ++ft->touches;
+}
+
 static void age_push(struct sf_flowtab *ft, uint32_t i)
 {
     struct node *n = N(ft, i);
+    if (ft->touches >= TOUCH_LIMIT)
+        touches_renumber(ft);
     n->touch = ++ft->touches;
     n->age_prev = ft->age_tail;
     n->age_next = 0;
@@ -395,70 +423,6 @@ static uint64_t tomb_get(const struct sf_flowtab *ft, uint64_t h)
 
 /* ---- timers ---- */
 
-/* The earliest time a sweep may act on f: end it (idle, or finished and
- * quiet), or report a SYN or CLOSE_WAIT timeout, which sweeps check only
- * once the flow has been quiet for the shortest timeout. */
-static uint64_t deadline(const struct sf_flowtab *ft, const struct sf_flow *f)
-{
-    uint64_t d = sf_add_sat(f->last_ns, ft->cfg.idle_ns);
-    if (f->finished && sf_add_sat(f->last_ns, CLOSE_HOLD_NS) < d)
-        d = sf_add_sat(f->last_ns, CLOSE_HOLD_NS);
-    uint64_t check = sf_tracker_next_check(f, ft->cfg.linger_ns);
-    uint64_t gate = sf_add_sat(f->last_ns, ft->soonest);
-    if (check < gate)
-        check = gate;
-    return check < d ? check : d;
-}
-
-static uint32_t *bucket_of(struct sf_flowtab *ft, uint64_t due)
-{
-    return &ft->wheel[(due >> WHEEL_SHIFT) % WHEEL_SIZE];
-}
-
-static void wheel_unlink(struct sf_flowtab *ft, uint32_t i)
-{
-    struct node *n = N(ft, i);
-    if (n->tw_prev == NOT_IN_WHEEL)
-        return;
-    if (n->tw_prev)
-        N(ft, n->tw_prev)->tw_next = n->tw_next;
-    else
-        *bucket_of(ft, n->due) = n->tw_next;
-    if (n->tw_next)
-        N(ft, n->tw_next)->tw_prev = n->tw_prev;
-    n->tw_next = 0;
-    n->tw_prev = NOT_IN_WHEEL;
-}
-
-static void wheel_insert(struct sf_flowtab *ft, uint32_t i, uint64_t due)
-{
-    struct node *n = N(ft, i);
-    /* a deadline already past (packets stamped behind the clock) goes
-     * in the current bucket, which the next sweep reads again: buckets
-     * before it were swept and come up only once the wheel turns */
-    if (due < ft->now)
-        due = ft->now;
-    uint32_t *head = bucket_of(ft, due);
-    n->due = due;
-    n->tw_prev = 0;
-    n->tw_next = *head;
-    if (*head)
-        N(ft, *head)->tw_prev = i;
-    *head = i;
-}
-
-/* After a segment: a deadline that came closer moves the flow now; one
- * that went away is found when the old bucket comes up. */
-static void wheel_update(struct sf_flowtab *ft, uint32_t i)
-{
-    struct node *n = N(ft, i);
-    uint64_t d = deadline(ft, &n->flow);
-    if (n->tw_prev != NOT_IN_WHEEL && d >= n->due)
-        return;
-    wheel_unlink(ft, i);
-    wheel_insert(ft, i, d);
-}
-
 static int due_cmp(const void *a, const void *b)
 {
     uint64_t x = ((const struct due *)a)->order;
@@ -476,6 +440,100 @@ static void due_push(struct sf_flowtab *ft, size_t *n_due, uint32_t i,
     ft->due[(*n_due)++] = (struct due){ .order = order, .num = i };
 }
 
+/* The earliest time a sweep may act on f: end it (idle, or finished and
+ * quiet), or report a SYN or CLOSE_WAIT timeout, which sweeps check only
+ * once the flow has been quiet for the shortest timeout. */
+static uint64_t deadline(const struct sf_flowtab *ft, const struct sf_flow *f)
+{
+    uint64_t last = sf_flow_time(f, SF_T_LAST);
+    uint64_t d = sf_add_sat(last, ft->cfg.idle_ns);
+    if (f->finished && sf_add_sat(last, CLOSE_HOLD_NS) < d)
+        d = sf_add_sat(last, CLOSE_HOLD_NS);
+    uint64_t check = sf_tracker_next_check(f, ft->cfg.linger_ns);
+    uint64_t gate = sf_add_sat(last, ft->soonest);
+    if (check < gate)
+        check = gate;
+    return check < d ? check : d;
+}
+
+static uint64_t due_of(const struct sf_flowtab *ft, const struct node *n)
+{
+    return ft->due_base + ((uint64_t)n->due << DUE_SHIFT);
+}
+
+static uint32_t *bucket_of(struct sf_flowtab *ft, uint64_t due)
+{
+    return &ft->wheel[(due >> WHEEL_SHIFT) % WHEEL_SIZE];
+}
+
+static void wheel_unlink(struct sf_flowtab *ft, uint32_t i)
+{
+    struct node *n = N(ft, i);
+    if (n->tw_prev == NOT_IN_WHEEL)
+        return;
+    if (n->tw_prev)
+        N(ft, n->tw_prev)->tw_next = n->tw_next;
+    else
+        *bucket_of(ft, due_of(ft, n)) = n->tw_next;
+    if (n->tw_next)
+        N(ft, n->tw_next)->tw_prev = n->tw_prev;
+    n->tw_next = 0;
+    n->tw_prev = NOT_IN_WHEEL;
+}
+
+static void wheel_insert(struct sf_flowtab *ft, uint32_t i, uint64_t due);
+
+/* Due times count from a base near the clock: moved up (every flow in
+ * the wheel put back) when the clock runs far from it. Uses ft->due:
+ * not while a sweep's flows are in it. */
+static void due_rebase(struct sf_flowtab *ft)
+{
+    size_t n = 0;
+    for (uint32_t i = ft->age_head; i; i = N(ft, i)->age_next) {
+        if (N(ft, i)->tw_prev == NOT_IN_WHEEL)
+            continue;
+        due_push(ft, &n, i, due_of(ft, N(ft, i)));
+        wheel_unlink(ft, i);
+    }
+    ft->due_base = ft->now >> DUE_SHIFT << DUE_SHIFT;
+    for (size_t k = 0; k < n; k++)
+        wheel_insert(ft, ft->due[k].num, ft->due[k].order);
+}
+
+static void wheel_insert(struct sf_flowtab *ft, uint32_t i, uint64_t due)
+{
+    struct node *n = N(ft, i);
+    if (!ft->based) {
+        ft->due_base = ft->now >> DUE_SHIFT << DUE_SHIFT;
+        ft->based = true;
+    }
+    /* a deadline already past (packets stamped behind the clock) goes
+     * in the current bucket, which the next sweep reads again: buckets
+     * before it were swept and come up only once the wheel turns */
+    if (due < ft->now)
+        due = ft->now;
+    uint64_t units = (due - ft->due_base) >> DUE_SHIFT;
+    n->due = units > UINT32_MAX ? UINT32_MAX : (uint32_t)units;
+    uint32_t *head = bucket_of(ft, due_of(ft, n));
+    n->tw_prev = 0;
+    n->tw_next = *head;
+    if (*head)
+        N(ft, *head)->tw_prev = i;
+    *head = i;
+}
+
+/* After a segment: a deadline that came closer moves the flow now; one
+ * that went away is found when the old bucket comes up. */
+static void wheel_update(struct sf_flowtab *ft, uint32_t i)
+{
+    struct node *n = N(ft, i);
+    uint64_t d = deadline(ft, &n->flow);
+    if (n->tw_prev != NOT_IN_WHEEL && d >= due_of(ft, n))
+        return;
+    wheel_unlink(ft, i);
+    wheel_insert(ft, i, d);
+}
+
 /* Takes the flows due at ft->now out of the wheel into ft->due, in
  * activity order (as the age list has them); returns how many. */
 static size_t take_due(struct sf_flowtab *ft)
@@ -488,7 +546,7 @@ static size_t take_due(struct sf_flowtab *ft)
     for (uint64_t k = from; k <= cur; k++) {
         for (uint32_t i = ft->wheel[k % WHEEL_SIZE], next; i; i = next) {
             next = N(ft, i)->tw_next;
-            if (N(ft, i)->due > ft->now)
+            if (due_of(ft, N(ft, i)) > ft->now)
                 continue;
             wheel_unlink(ft, i);
             due_push(ft, &n_due, i, N(ft, i)->touch);
@@ -577,14 +635,16 @@ static int end_flow(struct sf_flowtab *ft, uint32_t i,
     struct sf_flow *f = &N(ft, i)->flow;
     int rc = 0;
     size_t first = sf_tracker_finish(f, ft->now, ft->cfg.linger_ns, why);
-    for (size_t k = first; k < f->n_an && rc == 0; k++)
-        rc = emit_anomaly(sink, f, &f->an[k], true);
+    for (size_t k = first; k < sf_flow_nan(f) && rc == 0; k++)
+        rc = emit_anomaly(sink, f, &sf_flow_an(f)[k], true);
+    uint64_t last = sf_flow_time(f, SF_T_LAST);
     if (rc == 0 && sink->on_flow_end)
-        rc = sink->on_flow_end(sink->ctx, f);
+        rc = sink->on_flow_end(sink->ctx, f, ft->now > last ? ft->now : last);
     /* a side is in TIME-WAIT; at the end of input nothing can follow */
+    uint64_t h = flow_hash(ft, f);
     if (f->complete && why != SF_END_INPUT)
-        tomb_put(ft, flow_hash(ft, f), f->done_ns);
-    slot_remove(ft, i);
+        tomb_put(ft, h, sf_flow_time(f, SF_T_DONE));
+    slot_remove(ft, i, h);
     age_unlink(ft, i);
     wheel_unlink(ft, i);
     ft->count--;
@@ -601,6 +661,8 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
 {
     if (now_ns > ft->now)
         ft->now = now_ns;
+    if (ft->based && ft->now - ft->due_base >= DUE_REBASE)
+        due_rebase(ft);
     if (ft->now - ft->last_sweep < SWEEP_EVERY_NS)
         return 0;
     ft->last_sweep = ft->now;
@@ -609,7 +671,7 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
     for (size_t k = 0; k < n_due; k++) {
         uint32_t i = ft->due[k].num;
         struct sf_flow *f = &N(ft, i)->flow;
-        uint64_t quiet = ft->now - f->last_ns;
+        uint64_t quiet = ft->now - sf_flow_time(f, SF_T_LAST);
         if (rc == 0 && quiet >= ft->soonest) {
             if (quiet >= ft->cfg.idle_ns) {
                 rc = end_flow(ft, i, SF_END_IDLE, sink);
@@ -621,10 +683,10 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
             }
             long idx = sf_tracker_check_linger(f, ft->now, ft->cfg.linger_ns);
             if (idx >= 0)
-                rc = emit_anomaly(sink, f, &f->an[idx], false);
+                rc = emit_anomaly(sink, f, &sf_flow_an(f)[idx], false);
             idx = sf_tracker_check_syn(f, ft->now);
             if (idx >= 0 && rc == 0)
-                rc = emit_anomaly(sink, f, &f->an[idx], false);
+                rc = emit_anomaly(sink, f, &sf_flow_an(f)[idx], false);
         }
         wheel_insert(ft, i, deadline(ft, f));
     }
@@ -636,10 +698,9 @@ static uint32_t new_flow(struct sf_flowtab *ft, const struct sf_pkt *p,
 {
     uint32_t i = node_alloc(ft);
     struct node *n = N(ft, i);
-    n->hash = (uint32_t)h;
     n->tw_prev = NOT_IN_WHEEL;
     sf_tracker_start(&n->flow, ft->next_id++, p);
-    if ((ft->count + 1) * 4 > ft->cap * 3)
+    if ((ft->count + 1) * 2 > ft->cap)  /* at most half full: short probes */
         slots_grow(ft);
     ft->slots[slot_find(ft, h, p)] = i;
     age_push(ft, i);
@@ -670,7 +731,7 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
             if (!old->finished && old->handshake != SF_HS_SYN_ONLY)
                 reuse = 1;
             else if (old->complete)
-                reuse = 2, closed_ns = old->done_ns;
+                reuse = 2, closed_ns = sf_flow_time(old, SF_T_DONE);
             rc = end_flow(ft, i, SF_END_REUSED, sink);
             if (rc)
                 return rc;
@@ -703,11 +764,11 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
     }
     struct sf_event ev;
     sf_tracker_segment(f, p, sf_tracker_side(f, p), ts, &ev);
-    if (reuse_idx < f->n_an) {
+    if (reuse_idx < sf_flow_nan(f)) {
         if (ev.nanom == SF_EV_MAX_ANOM)
             ev.nanom--;
         memmove(ev.anom + 1, ev.anom, ev.nanom * sizeof(ev.anom[0]));
-        ev.anom[0] = &f->an[reuse_idx];
+        ev.anom[0] = &sf_flow_an(f)[reuse_idx];
         ev.nanom++;
     }
     wheel_update(ft, i);

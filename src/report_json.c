@@ -361,13 +361,17 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
     set_int(&s[F_ID], true, f->id);
     for (int side = 0; side < 2; side++) {
         sf_buf_reset(b);
-        sf_addr_format(f->ipver, f->ep[side].addr, b);
+        sf_addr_format(f->ipver, sf_flow_addr(f, side), b);
         set_copy(&s[F_CIP + 2 * side], b->data, b->len);
         set_int(&s[F_CPORT + 2 * side], true, f->ep[side].port);
     }
+    uint64_t last = sf_flow_time(f, SF_T_LAST);
+    uint64_t syn = sf_flow_time(f, SF_T_SYN);
+    uint64_t synack = sf_flow_time(f, SF_T_SYNACK);
+    uint64_t ack = sf_flow_time(f, SF_T_ACK);
     set_ts(&s[F_FIRST], nano, true, f->first_ns);
-    set_ts(&s[F_LAST], nano, true, f->last_ns);
-    set_ms(&s[F_DUR], nano, true, f->first_ns, f->last_ns);
+    set_ts(&s[F_LAST], nano, true, last);
+    set_ms(&s[F_DUR], nano, true, f->first_ns, last);
     for (int side = 0; side < 2; side++) {
         const struct sf_endpoint *e = &f->ep[side];
         set_int(&s[F_PKT_C + side], true, e->packets);
@@ -376,14 +380,12 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
     }
     set_str(&s[F_HS_STATE], true,
             sf_handshake_name((enum sf_handshake)f->handshake));
-    set_ts(&s[F_SYN_TS], nano, f->has_syn, f->syn_ns);
-    set_ts(&s[F_SYNACK_TS], nano, f->has_synack, f->synack_ns);
-    set_ts(&s[F_ACK_TS], nano, f->has_ack, f->ack_ns);
-    set_ms(&s[F_SYN_SYNACK], nano, f->has_syn && f->has_synack, f->syn_ns,
-           f->synack_ns);
-    set_ms(&s[F_SYNACK_ACK], nano, f->has_synack && f->has_ack,
-           f->synack_ns, f->ack_ns);
-    set_ms(&s[F_RTT], nano, f->has_syn && f->has_ack, f->syn_ns, f->ack_ns);
+    set_ts(&s[F_SYN_TS], nano, f->has_syn, syn);
+    set_ts(&s[F_SYNACK_TS], nano, f->has_synack, synack);
+    set_ts(&s[F_ACK_TS], nano, f->has_ack, ack);
+    set_ms(&s[F_SYN_SYNACK], nano, f->has_syn && f->has_synack, syn, synack);
+    set_ms(&s[F_SYNACK_ACK], nano, f->has_synack && f->has_ack, synack, ack);
+    set_ms(&s[F_RTT], nano, f->has_syn && f->has_ack, syn, ack);
     set_int(&s[F_SYN_COUNT], true, f->has_syn ? c->syn_count : 0);
     set_int(&s[F_SYNACK_COUNT], true, v->synack_count);
     set_int(&s[F_MSS_C], c->mss != 0, c->mss);
@@ -407,8 +409,8 @@ static void flow_fill(struct flow_tpl *t, bool nano, const struct sf_flow *f)
             sf_end_reason_name((enum sf_end_reason)f->end_reason));
     json_object *an = s[F_ANOMALIES].obj;
     json_object_array_del_idx(an, 0, json_object_array_length(an));
-    for (size_t i = 0; i < f->n_an; i++) {
-        const struct sf_anomaly *a = &f->an[i];
+    for (size_t i = 0; i < sf_flow_nan(f); i++) {
+        const struct sf_anomaly *a = &sf_flow_an(f)[i];
         json_object *x = json_object_new_object();
         add(x, "type", json_object_new_string(
                            sf_anomaly_name((enum sf_anomaly_type)a->type)));
@@ -614,27 +616,23 @@ static int on_event(void *ctx, const struct sf_event *ev)
     return sf_outq_end(j->q);
 }
 
-static int on_flow_end(void *ctx, const struct sf_flow *f)
+static int on_flow_end(void *ctx, const struct sf_flow *f, uint64_t end_ns)
 {
     struct sf_json *j = ctx;
+    (void)end_ns;
     if (f->close < 7)
         j->close_counts[f->close]++;
-    for (size_t i = 0; i < f->n_an; i++)
-        if (f->an[i].type < SF_AN_COUNT)
-            j->anomaly_counts[f->an[i].type]++;
+    const struct sf_anomaly *an = sf_flow_an(f);
+    for (size_t i = 0; i < sf_flow_nan(f); i++)
+        if (an[i].type < SF_AN_COUNT)
+            j->anomaly_counts[an[i].type]++;
     if (!j->cfg.flows)
         return 0;
-    /* the flow is freed after this call: the record carries a copy,
-     * its anomalies right after it */
-    size_t an_bytes = f->n_an * sizeof(f->an[0]);
-    size_t off = SF_ALIGN8(sizeof(*f));
-    unsigned char *rec = sf_outq_begin(j->q, REC_BODY + off + an_bytes);
+    /* the flow is freed after this call: the record carries a copy */
+    unsigned char *rec =
+        sf_outq_begin(j->q, REC_BODY + sf_flow_copy_size(f));
     *rec = REC_FLOW;
-    struct sf_flow *copy = (struct sf_flow *)(rec + REC_BODY);
-    *copy = *f;
-    copy->an = (struct sf_anomaly *)(rec + REC_BODY + off);
-    if (an_bytes)
-        memcpy(copy->an, f->an, an_bytes);
+    sf_flow_copy(rec + REC_BODY, f);
     return sf_outq_end(j->q);
 }
 

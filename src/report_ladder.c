@@ -48,6 +48,7 @@ struct lflow {
     bool have_base[2];
     uint32_t base[2];           /* first sequence number per side */
     uint64_t since[2];          /* when each side's state last changed */
+    uint64_t end;               /* when the flow ended (as `since`) */
 };
 
 struct drawn {
@@ -241,7 +242,7 @@ static void on_packet(struct lflow *lf, const struct sf_event *ev)
         lf->since[ev->states[i].side] = t;
     }
     for (uint8_t i = 0; i < ev->nanom; i++)
-        r.an[r.nan++] = (uint16_t)(ev->anom[i] - f->an);
+        r.an[r.nan++] = (uint16_t)(ev->anom[i] - sf_flow_an(f));
     add_row(lf, &r);
 }
 
@@ -263,7 +264,7 @@ static int on_event(void *ctx, const struct sf_event *ev)
                      ? ev->ts_ns - ev->flow->first_ns
                      : 0;
         r.state[0] = r.state[1] = -1;
-        r.an[0] = (uint16_t)(ev->anom[0] - ev->flow->an);
+        r.an[0] = (uint16_t)(ev->anom[0] - sf_flow_an(ev->flow));
         r.nan = 1;
         add_row(lf, &r);
     }
@@ -459,13 +460,13 @@ static void draw(struct sf_ladder *l, const struct sf_flow *f,
         b->data[b->len] = '\0';
         sf_buf_putc(b, '\n');
         for (uint8_t k = 0; k < r->nan; k++)
-            put_anomaly(l, &f->an[r->an[k]], f, &cell, b);
+            put_anomaly(l, &sf_flow_an(f)[r->an[k]], f, &cell, b);
     }
     if (lf->dropped)
         sf_buf_printf(b, "%*s... %" PRIu64 " more rows\n", TIME_W, "",
                       lf->dropped);
     /* states still held at the end, with how long */
-    uint64_t end = f->end_ns > f->first_ns ? f->end_ns - f->first_ns : 0;
+    uint64_t end = lf->end;
     bool any = false;
     for (int s = 0; s < 2; s++)
         any |= f->ep[s].state != SF_TCP_CLOSED;
@@ -488,7 +489,8 @@ static void draw(struct sf_ladder *l, const struct sf_flow *f,
     /* what only the end could tell: syn_unanswered, synack_unacked... */
     for (size_t i = 0; i < lf->n; i++)
         if (lf->rows[i].at_end)
-            put_anomaly(l, &f->an[lf->rows[i].an[0]], f, &cell, b);
+            put_anomaly(l, &sf_flow_an(f)[lf->rows[i].an[0]], f, &cell,
+                        b);
     sf_buf_putc(b, '\n');
     sf_buf_fini(&cell);
 }
@@ -585,11 +587,11 @@ static unsigned draw_svg(const struct sf_flow *f, struct lflow *lf,
         }
         y += SVG_ROW;
         for (uint8_t k = 0; k < r->nan; k++) {
-            svg_anomaly(f, &f->an[r->an[k]], &scratch, b, y - 8);
+            svg_anomaly(f, &sf_flow_an(f)[r->an[k]], &scratch, b, y - 8);
             y += SVG_NOTE;
         }
     }
-    uint64_t end = f->end_ns > f->first_ns ? f->end_ns - f->first_ns : 0;
+    uint64_t end = lf->end;
     for (int s = 0; s < 2; s++) {
         if (f->ep[s].state == SF_TCP_CLOSED)
             continue;
@@ -607,7 +609,8 @@ static unsigned draw_svg(const struct sf_flow *f, struct lflow *lf,
     y += 14;
     for (size_t i = 0; i < lf->n; i++) {
         if (lf->rows[i].at_end) {
-            svg_anomaly(f, &f->an[lf->rows[i].an[0]], &scratch, b, y);
+            svg_anomaly(f, &sf_flow_an(f)[lf->rows[i].an[0]], &scratch, b,
+                        y);
             y += SVG_NOTE;
         }
     }
@@ -620,7 +623,7 @@ static unsigned draw_svg(const struct sf_flow *f, struct lflow *lf,
     return y + 16;
 }
 
-static int on_flow_end(void *ctx, const struct sf_flow *f)
+static int on_flow_end(void *ctx, const struct sf_flow *f, uint64_t end_ns)
 {
     struct sf_ladder *l = ctx;
     size_t k = slot_of(l, f->id);
@@ -633,6 +636,7 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
     }
     l->flows[k] = NULL;
     end_run(lf);
+    lf->end = end_ns > f->first_ns ? end_ns - f->first_ns : 0;
     if (l->ndrawn == MAX_FLOWS) {
         l->not_kept++;
     } else {

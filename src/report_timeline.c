@@ -271,14 +271,17 @@ static void put_cell(struct sf_buf *b, struct sf_buf *cell, size_t width,
     sf_buf_reset(cell);
 }
 
-static int on_flow_end(void *ctx, const struct sf_flow *f)
+static int on_flow_end(void *ctx, const struct sf_flow *f, uint64_t end_ns)
 {
     struct sf_timeline *t = ctx;
+    const struct sf_anomaly *an = sf_flow_an(f);
+    size_t n_an = sf_flow_nan(f);
+    (void)end_ns;
     if (f->close < 7)
         t->close_counts[f->close]++;
-    for (size_t i = 0; i < f->n_an; i++)
-        record_anomaly(t, f, &f->an[i]);
-    if (t->cfg.plain || (t->cfg.anomalies_only && f->n_an == 0))
+    for (size_t i = 0; i < n_an; i++)
+        record_anomaly(t, f, &an[i]);
+    if (t->cfg.plain || (t->cfg.anomalies_only && n_an == 0))
         return 0;
     t->shown_flows++;
     if (t->nrows == MAX_KEPT) {
@@ -306,26 +309,26 @@ static int on_flow_end(void *ctx, const struct sf_flow *f)
     if (f->half_close)
         sf_buf_puts(cell, ", half-close");
     put_cell(b, cell, 24, true);
-    sf_buf_put_secs(cell, f->last_ns > f->first_ns ? f->last_ns - f->first_ns
-                                                   : 0);
+    uint64_t last = sf_flow_time(f, SF_T_LAST);
+    sf_buf_put_secs(cell, last > f->first_ns ? last - f->first_ns : 0);
     put_cell(b, cell, 11, false);
     sf_buf_putu(cell, f->ep[0].packets + f->ep[1].packets);
     put_cell(b, cell, 6, false);
     sf_buf_putc(b, ' ');
     sf_buf_puts(cell, sf_flow_conn_state(f));
     put_cell(b, cell, 6, true);
-    if (f->n_an == 0)
+    if (n_an == 0)
         sf_buf_puts(b, "-");
-    for (size_t i = 0; i < f->n_an; i++) {
+    for (size_t i = 0; i < n_an; i++) {
         /* each type once, in order of appearance */
         bool dup = false;
         for (size_t j = 0; j < i; j++)
-            dup |= f->an[j].type == f->an[i].type;
+            dup |= an[j].type == an[i].type;
         if (dup)
             continue;
         if (i)
             sf_buf_putc(b, ',');
-        sf_buf_puts(b, sf_anomaly_name(f->an[i].type));
+        sf_buf_puts(b, sf_anomaly_name(an[i].type));
     }
     sf_buf_putc(b, '\n');
     t->rows[t->nrows].id = f->id;

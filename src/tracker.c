@@ -16,18 +16,12 @@
 #define MAX_ANOMALIES 256       /* per flow; more are counted, not kept */
 
 /* alen is a constant at each call: the memcmp is inlined */
-static SF_ALWAYS_INLINE bool same_endpoint(const struct sf_endpoint *e,
-                                           const uint8_t *addr,
-                                           uint16_t port, size_t alen)
+static SF_ALWAYS_INLINE bool is_client(const struct sf_flow *f,
+                                       const uint8_t *addr,
+                                       uint16_t port, size_t alen)
 {
-    return e->port == port && memcmp(e->addr, addr, alen) == 0;
-}
-
-static void set_endpoint(struct sf_endpoint *e, const uint8_t *addr,
-                         uint16_t port)
-{
-    memcpy(e->addr, addr, 16);
-    e->port = port;
+    return f->ep[SF_CLIENT].port == port &&
+           memcmp(sf_flow_addr(f, SF_CLIENT), addr, alen) == 0;
 }
 
 void sf_tracker_start(struct sf_flow *f, uint32_t id, const struct sf_pkt *p)
@@ -50,11 +44,13 @@ void sf_tracker_start(struct sf_flow *f, uint32_t id, const struct sf_pkt *p)
     }
     struct sf_endpoint *c = &f->ep[SF_CLIENT], *s = &f->ep[SF_SERVER];
     if (src_is_client) {
-        set_endpoint(c, p->src, p->sport);
-        set_endpoint(s, p->dst, p->dport);
+        sf_flow_set_addrs(f, p->src, p->dst);
+        c->port = p->sport;
+        s->port = p->dport;
     } else {
-        set_endpoint(c, p->dst, p->dport);
-        set_endpoint(s, p->src, p->sport);
+        sf_flow_set_addrs(f, p->dst, p->src);
+        c->port = p->dport;
+        s->port = p->sport;
     }
     f->ep[SF_CLIENT].t_next = f->ep[SF_SERVER].t_next = 1;
     f->ep[SF_CLIENT].w_next = f->ep[SF_SERVER].w_next = 1;
@@ -62,9 +58,8 @@ void sf_tracker_start(struct sf_flow *f, uint32_t id, const struct sf_pkt *p)
 
 enum sf_side sf_tracker_side(const struct sf_flow *f, const struct sf_pkt *p)
 {
-    const struct sf_endpoint *c = &f->ep[SF_CLIENT];
-    bool client = f->ipver == 6 ? same_endpoint(c, p->src, p->sport, 16)
-                                : same_endpoint(c, p->src, p->sport, 4);
+    bool client = f->ipver == 6 ? is_client(f, p->src, p->sport, 16)
+                                : is_client(f, p->src, p->sport, 4);
     return client ? SF_CLIENT : SF_SERVER;
 }
 
@@ -92,20 +87,16 @@ size_t sf_tracker_add_anomaly(struct sf_flow *f, enum sf_anomaly_type type,
                               enum sf_side side, uint64_t ts_ns,
                               uint32_t arg, uint8_t extra)
 {
-    if (f->n_an == f->cap_an) {
-        if (f->cap_an >= MAX_ANOMALIES)
-            return f->n_an;             /* bounded: never grows past */
-        f->cap_an = f->cap_an ? (uint16_t)(f->cap_an * 2) : 2;
-        f->an = sf_xrealloc(f->an, f->cap_an * sizeof(*f->an));
-    }
-    struct sf_anomaly *a = &f->an[f->n_an];
+    struct sf_anomaly *a = sf_flow_an_push(f, MAX_ANOMALIES);
+    if (!a)
+        return sf_flow_nan(f);          /* bounded: never grows past */
     a->ts_ns = ts_ns;
     a->type = (uint8_t)type;
     a->side = (uint8_t)side;
     a->state = side <= SF_SERVER ? f->ep[side].state : SF_TCP_CLOSED;
     a->extra = extra;
     a->arg = arg;
-    return f->n_an++;
+    return sf_flow_nan(f) - 1;
 }
 
 /* An anomaly that is recorded once per flow and side, counting repeats
@@ -114,9 +105,10 @@ static bool count_anomaly(struct sf_flow *f, enum sf_anomaly_type type,
                           enum sf_side side, uint64_t ts, uint32_t count,
                           size_t *idx)
 {
-    for (size_t i = 0; i < f->n_an; i++) {
-        if (f->an[i].type == type && f->an[i].side == side) {
-            f->an[i].arg = count;
+    struct sf_anomaly *an = sf_flow_an(f);
+    for (size_t i = 0; i < sf_flow_nan(f); i++) {
+        if (an[i].type == type && an[i].side == side) {
+            an[i].arg = count;
             return false;
         }
     }
@@ -249,7 +241,7 @@ struct seg_ctx {
 
 static void note(struct seg_ctx *c, size_t idx)
 {
-    if (idx < c->f->n_an && c->n_new < SF_EV_MAX_ANOM)
+    if (idx < sf_flow_nan(c->f) && c->n_new < SF_EV_MAX_ANOM)
         c->new_an[c->n_new++] = idx;
 }
 
@@ -324,7 +316,7 @@ static void on_syn(struct seg_ctx *c)
     if (!ack) {
         if (c->from == SF_CLIENT && !f->has_syn) {
             f->has_syn = true;
-            f->syn_ns = c->ts;
+            sf_flow_set_time(f, SF_T_SYN, c->ts);
             f->handshake = SF_HS_SYN_ONLY;
         }
         /* crossed SYNs: the peer sent a SYN we had not acknowledged */
@@ -335,7 +327,7 @@ static void on_syn(struct seg_ctx *c)
     s->synack = true;
     if (!f->has_synack) {
         f->has_synack = true;
-        f->synack_ns = c->ts;
+        sf_flow_set_time(f, SF_T_SYNACK, c->ts);
     }
     if (f->handshake == SF_HS_SYN_ONLY)
         f->handshake = SF_HS_SYN_SYNACK;
@@ -375,7 +367,7 @@ static void on_ack(struct seg_ctx *c)
             r->syn_acked = true;
             if (!f->has_ack && !f->bad_ack3) {
                 f->has_ack = true;
-                f->ack_ns = c->ts;
+                sf_flow_set_time(f, SF_T_ACK, c->ts);
                 c->ev->step = SF_STEP_ACK3;
             }
         } else if (!f->has_ack && !f->bad_ack3) {
@@ -429,14 +421,16 @@ static void on_fin(struct seg_ctx *c)
         else if (s->passive)
             c->ev->step = f->fin_merged ? SF_STEP_FINACK23 : SF_STEP_FIN3;
         else if (c->ev->retransmit)
-            c->ev->step = f->fin_crossed && r->fin_ns < s->fin_ns
+            c->ev->step = f->fin_crossed &&
+                                      sf_flow_time(f, SF_T_FIN + !c->from) <
+                                          sf_flow_time(f, SF_T_FIN + c->from)
                               ? SF_STEP_FIN_CROSSED
                               : SF_STEP_FIN1;
         return;
     }
     s->fin = true;
     s->fin_seq = fin_seq;
-    s->fin_ns = c->ts;
+    sf_flow_set_time(f, SF_T_FIN + c->from, c->ts);
     s->fin_count = 1;
     if (!r->fin) {
         c->ev->step = SF_STEP_FIN1;
@@ -500,7 +494,7 @@ static void on_rst(struct seg_ctx *c)
             f->close = SF_CLOSE_REFUSED;
             f->rst_by = (uint8_t)c->from;
             f->finished = true;
-            f->done_ns = c->ts;
+            sf_flow_set_time(f, SF_T_DONE, c->ts);
             add(c, SF_AN_REFUSED, c->from, 0, 0);
         } else if (!f->finished) {
             add(c, SF_AN_RST_OUT_OF_WINDOW, c->from, 0, 0);
@@ -536,11 +530,11 @@ static void on_rst(struct seg_ctx *c)
         unread--;                       /* the peer's FIN is not data */
     size_t idx = sf_tracker_add_anomaly(f, SF_AN_RST, c->from, c->ts,
                                         unread, 0);
-    if (idx < f->n_an)
-        f->an[idx].state = state;
+    if (idx < sf_flow_nan(f))
+        sf_flow_an(f)[idx].state = state;
     note(c, idx);
     f->finished = true;
-    f->done_ns = c->ts;
+    sf_flow_set_time(f, SF_T_DONE, c->ts);
 }
 
 static void on_payload(struct seg_ctx *c)
@@ -562,9 +556,10 @@ static void on_payload(struct seg_ctx *c)
         if (s->fin && !(p->flags & SF_TH_FIN) &&
             sf_seq_gt(p->seq + len, s->fin_seq)) {
             bool seen = false;
-            for (size_t i = 0; i < f->n_an; i++)
-                seen |= f->an[i].type == SF_AN_DATA_AFTER_FIN &&
-                        f->an[i].side == c->from;
+            const struct sf_anomaly *an = sf_flow_an(f);
+            for (size_t i = 0; i < sf_flow_nan(f); i++)
+                seen |= an[i].type == SF_AN_DATA_AFTER_FIN &&
+                        an[i].side == c->from;
             if (!seen)
                 add(c, SF_AN_DATA_AFTER_FIN, c->from, len, 0);
         }
@@ -607,7 +602,7 @@ static void update_states(struct seg_ctx *c)
         f->handshake = SF_HS_COMPLETE;
         if (!f->has_ack) {
             f->has_ack = true;
-            f->ack_ns = c->ts;
+            sf_flow_set_time(f, SF_T_ACK, c->ts);
         }
     }
     for (int i = 0; i < 2; i++) {
@@ -634,7 +629,7 @@ static void update_states(struct seg_ctx *c)
         f->close != SF_CLOSE_RST && f->close != SF_CLOSE_REFUSED) {
         f->complete = true;
         f->finished = true;
-        f->done_ns = c->ts;
+        sf_flow_set_time(f, SF_T_DONE, c->ts);
     }
 }
 
@@ -661,11 +656,9 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
             add(&c, SF_AN_MIDSTREAM, SF_CLIENT, 0, 0);
         }
     }
-    if (ts_ns > f->last_ns)
-        f->last_ns = ts_ns;             /* time may step back in a capture */
+    sf_flow_saw(f, from, ts_ns);
     c.s->packets++;
     c.s->bytes += p->payload_len;
-    c.s->last_ns = ts_ns;
 
     zeek_update(f, from, p);
     uint8_t fl = p->flags;
@@ -693,14 +686,15 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
         ev->step = p->payload_len ? SF_STEP_DATA : SF_STEP_ACK;
     update_states(&c);
     for (uint8_t i = 0; i < c.n_new; i++)
-        ev->anom[ev->nanom++] = &f->an[c.new_an[i]];
+        ev->anom[ev->nanom++] = &sf_flow_an(f)[c.new_an[i]];
 }
 
 /* Index of the flow's anomaly of `type`, or -1. */
 static long anomaly_index(const struct sf_flow *f, enum sf_anomaly_type type)
 {
-    for (size_t i = 0; i < f->n_an; i++)
-        if (f->an[i].type == type)
+    const struct sf_anomaly *an = sf_flow_an(f);
+    for (size_t i = 0; i < sf_flow_nan(f); i++)
+        if (an[i].type == type)
             return (long)i;
     return -1;
 }
@@ -710,7 +704,7 @@ static struct sf_anomaly *find_anomaly(struct sf_flow *f,
                                        enum sf_anomaly_type type)
 {
     long i = anomaly_index(f, type);
-    return i < 0 ? NULL : &f->an[i];
+    return i < 0 ? NULL : &sf_flow_an(f)[i];
 }
 
 static bool syn_unanswered(const struct sf_flow *f)
@@ -727,7 +721,7 @@ static uint64_t syn_due(const struct sf_flow *f)
 {
     if (!syn_unanswered(f) || f->syn_timed_out)
         return UINT64_MAX;
-    return sf_add_sat(f->syn_ns, SF_SYN_TIMEOUT_NS);
+    return sf_add_sat(sf_flow_time(f, SF_T_SYN), SF_SYN_TIMEOUT_NS);
 }
 
 /* idle since it acknowledged the FIN or last sent anything */
@@ -736,7 +730,7 @@ static uint64_t linger_due(const struct sf_flow *f, int side,
 {
     if (f->linger_side != SF_NOSIDE || f->ep[side].state != SF_TCP_CLOSE_WAIT)
         return UINT64_MAX;
-    return sf_add_sat(f->ep[side].last_ns, linger_ns);
+    return sf_add_sat(sf_flow_time(f, SF_T_SENT + side), linger_ns);
 }
 
 long sf_tracker_check_syn(struct sf_flow *f, uint64_t now_ns)
@@ -745,9 +739,9 @@ long sf_tracker_check_syn(struct sf_flow *f, uint64_t now_ns)
         return -1;
     f->syn_timed_out = true;
     size_t idx = sf_tracker_add_anomaly(f, SF_AN_SYN_UNANSWERED, SF_CLIENT,
-                                        f->syn_ns,
+                                        sf_flow_time(f, SF_T_SYN),
                                         f->ep[SF_CLIENT].syn_count, 0);
-    return idx < f->n_an ? (long)idx : -1;
+    return idx < sf_flow_nan(f) ? (long)idx : -1;
 }
 
 uint64_t sf_tracker_next_check(const struct sf_flow *f, uint64_t linger_ns)
@@ -767,7 +761,7 @@ long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_ns,
     for (int i = 0; i < 2; i++) {
         if (now_ns < linger_due(f, i, linger_ns))
             continue;
-        uint64_t since = f->ep[i].last_ns;
+        uint64_t since = sf_flow_time(f, SF_T_SENT + i);
         f->linger_side = (uint8_t)i;
         uint64_t idle = now_ns - since;
         size_t idx = sf_tracker_add_anomaly(
@@ -775,7 +769,7 @@ long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_ns,
             idle / 1000000 > UINT32_MAX ? UINT32_MAX
                                        : (uint32_t)(idle / 1000000),
             0);
-        return idx < f->n_an ? (long)idx : -1;
+        return idx < sf_flow_nan(f) ? (long)idx : -1;
     }
     return -1;
 }
@@ -783,10 +777,9 @@ long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_ns,
 size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_ns,
                          uint64_t linger_ns, enum sf_end_reason why)
 {
-    size_t first = f->n_an;
+    size_t first = sf_flow_nan(f);
     struct sf_endpoint *c = &f->ep[SF_CLIENT], *s = &f->ep[SF_SERVER];
     f->end_reason = (uint8_t)why;
-    f->end_ns = now_ns > f->last_ns ? now_ns : f->last_ns;
 
     if (f->close != SF_CLOSE_RST && f->close != SF_CLOSE_REFUSED) {
         if (c->fin && s->fin)
@@ -807,17 +800,20 @@ size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_ns,
             a->arg = c->syn_count;
         else
             sf_tracker_add_anomaly(f, SF_AN_SYN_UNANSWERED, SF_CLIENT,
-                                   f->syn_ns, c->syn_count, 0);
+                                   sf_flow_time(f, SF_T_SYN), c->syn_count,
+                                   0);
     }
     if (f->handshake == SF_HS_SYN_SYNACK && !c->rst && !s->rst)
         sf_tracker_add_anomaly(f, SF_AN_SYNACK_UNACKED, SF_SERVER,
-                               f->synack_ns, s->synack_count, 0);
+                               sf_flow_time(f, SF_T_SYNACK),
+                               s->synack_count, 0);
     if (!c->rst && !s->rst) {
         for (int i = 0; i < 2; i++) {
             struct sf_endpoint *e = &f->ep[i];
             if (e->fin && !e->fin_acked)
                 sf_tracker_add_anomaly(f, SF_AN_FIN_UNACKED, (enum sf_side)i,
-                                       e->fin_ns, e->fin_count, 0);
+                                       sf_flow_time(f, SF_T_FIN + i),
+                                       e->fin_count, 0);
         }
     }
     /* the idle span at the end already exceeds the threshold */
@@ -827,7 +823,5 @@ size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_ns,
 
 void sf_tracker_fini(struct sf_flow *f)
 {
-    free(f->an);
-    f->an = NULL;
-    f->n_an = f->cap_an = 0;
+    sf_flow_release(f);
 }

@@ -78,8 +78,9 @@ static int on_event(void *ctx, const struct sf_event *ev)
     return 0;
 }
 
-static int on_flow_end(void *ctx, const struct sf_flow *f)
+static int on_flow_end(void *ctx, const struct sf_flow *f, uint64_t end_ns)
 {
+    (void)end_ns;
     struct rec *r = ctx;
     assert_true(r->nend < MAX_REC);
     struct end_rec *e = &r->end[r->nend++];
@@ -411,6 +412,51 @@ static void test_deadline_in_the_past(void **state)
     ctx_free(c);
 }
 
+/* Flows that fall due in one sweep end in order of last activity,
+ * oldest first (the age list's order), whatever their ids. */
+static void test_sweep_activity_order(void **state)
+{
+    (void)state;
+    static const uint16_t touch[] = { 3, 1, 5, 2, 4 };
+    struct ctx *c = ctx_new(0, 0);                     /* idle 300 s */
+    for (uint16_t k = 1; k <= 5; k++)
+        in(c, (uint16_t)(40000 + k), true, S, k * 100u, 0, 0, k);
+    for (size_t k = 0; k < 5; k++)
+        in(c, (uint16_t)(40000 + touch[k]), true, S, touch[k] * 100u, 0, 0,
+           10 + k);
+    in(c, 40009, true, S, 900, 0, 0, 400000);
+    assert_int_equal(c->rec.nend, 5);
+    for (size_t k = 0; k < 5; k++)
+        assert_int_equal(c->rec.end[k].id, touch[k]);
+    ctx_free(c);
+}
+
+/* The clock jumps three years (past the range of a node's packed due
+ * time): the flows idle since end then, and a flow started after the
+ * jump still ends on its idle timeout, not before. */
+static void test_clock_jump_years(void **state)
+{
+    (void)state;
+    const uint64_t jump = 3ull * 365 * 86400 * 1000;   /* ms */
+    struct ctx *c = ctx_new(0, 0);                     /* idle 300 s */
+    in(c, 40001, true, S, 100, 0, 0, 0);
+    in(c, 40002, true, S, 200, 0, 0, 1);
+    in(c, 40003, true, S, 300, 0, 0, jump);
+    assert_int_equal(c->rec.nend, 2);
+    assert_reason(c->rec.end[0].reason, SF_END_IDLE);
+    assert_reason(c->rec.end[1].reason, SF_END_IDLE);
+    in(c, 40004, true, S, 400, 0, 0, jump + 299000);
+    assert_int_equal(c->rec.nend, 2);
+    in(c, 40004, true, S, 400, 0, 0, jump + 300500);
+    assert_int_equal(c->rec.nend, 3);
+    assert_int_equal(c->rec.end[2].id, 3);
+    assert_reason(c->rec.end[2].reason, SF_END_IDLE);
+    in(c, 40005, true, S, 500, 0, 0, 2 * jump);
+    assert_int_equal(c->rec.nend, 4);
+    assert_int_equal(c->rec.end[3].id, 4);
+    ctx_free(c);
+}
+
 /* end of input: every remaining flow ends, in first-seen order (not in
  * order of activity), with its end-time anomalies first */
 static void test_flush_first_seen_order(void **state)
@@ -493,6 +539,8 @@ int main(void)
         cmocka_unit_test(test_time_wait_many),
         cmocka_unit_test(test_max_flows_evicts_lru),
         cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_clock_jump_years),
+        cmocka_unit_test(test_sweep_activity_order),
         cmocka_unit_test(test_deadline_in_the_past),
         cmocka_unit_test(test_flush_first_seen_order),
         cmocka_unit_test(test_syn_retransmit_same_flow),

@@ -74,11 +74,11 @@ static int on_event(void *ctx, const struct sf_event *ev)
     return put(ctx, s);
 }
 
-static int on_flow_end(void *ctx, const struct sf_flow *f)
+static int on_flow_end(void *ctx, const struct sf_flow *f, uint64_t end_ns)
 {
     struct rec *r = ctx;
     r->flows_ended++;
-    struct seen s = { .what = 0, .flow_id = f->id, .ts_ns = f->last_ns,
+    struct seen s = { .what = 0, .flow_id = f->id, .ts_ns = end_ns,
                       .step = f->close };
     return put(r, s);
 }

@@ -58,9 +58,9 @@ struct sf_event {
     uint8_t nstates;
     struct sf_state_change states[SF_EV_MAX_STATES];
     uint8_t nanom;
-    /* borrowed: entries of flow->an, which only grows while the flow
-     * lives, so an entry's index there (anom[i] - flow->an) stays its
-     * index to the flow's end */
+    /* borrowed: entries of sf_flow_an(flow), valid during the callback;
+     * the list only grows while the flow lives, so an entry's index
+     * there (anom[i] - sf_flow_an(flow)) stays its index to the end */
     const struct sf_anomaly *anom[SF_EV_MAX_ANOM];
     const struct sf_pkt *pkt;       /* SF_EV_PACKET; borrowed */
     const struct sf_flow *flow;     /* borrowed; NULL for flow_id 0 */
@@ -117,7 +117,10 @@ struct sf_totals {
 struct sf_sink {
     void *ctx;
     int (*on_event)(void *ctx, const struct sf_event *ev);
-    int (*on_flow_end)(void *ctx, const struct sf_flow *flow);
+    /* the flow ends at packet time end_ns (at the end of input: the
+     * capture's last time), never before its last segment */
+    int (*on_flow_end)(void *ctx, const struct sf_flow *flow,
+                       uint64_t end_ns);
     int (*finish)(void *ctx, const struct sf_totals *totals);
 };
 

@@ -101,9 +101,10 @@ struct sf_anomaly {
 };
 
 /* Fields are ordered and packed for size: a tracked flow costs
- * sizeof(struct sf_flow) plus the table's bookkeeping (README, "Memory"). */
+ * sizeof(struct sf_flow) plus the table's bookkeeping (README, "Memory").
+ * The endpoint's address is the flow's (sf_flow_addr), its times are the
+ * flow's SF_T_SENT and SF_T_FIN slots. */
 struct sf_endpoint {
-    uint8_t addr[16];       /* IPv4 in the first 4 bytes */
     uint16_t port;
     uint16_t win;           /* last advertised window, unscaled */
     uint32_t iss;           /* sequence number of this side's SYN */
@@ -135,15 +136,36 @@ struct sf_endpoint {
     uint32_t retrans;       /* payload retransmissions */
     uint32_t zero_wins;
     uint64_t bytes;         /* payload bytes */
-    uint64_t last_ns;       /* last segment sent */
-    uint64_t fin_ns;
+};
+
+/* A flow's times after its first (first_ns), read with sf_flow_time()
+ * and written with sf_flow_set_time(); 0 = not seen. */
+enum sf_flow_time {
+    SF_T_SYN,               /* the client's first SYN */
+    SF_T_SYNACK,            /* the first SYN-ACK */
+    SF_T_ACK,               /* the handshake's third segment */
+    SF_T_DONE,              /* when it became finished */
+    SF_T_LAST,              /* the latest segment time */
+    SF_T_SENT,              /* + side: that side's last segment */
+    SF_T_FIN = SF_T_SENT + 2, /* + side: that side's FIN */
+    SF_T_COUNT = SF_T_FIN + 2
+};
+
+/* What a flow keeps out of line, when it has any of it: IPv6 addresses,
+ * times that outgrew their 32-bit offsets, anomalies. One allocation
+ * (flow.c): the addresses (8 bytes for IPv4, 32 for IPv6), then the
+ * times if `wide`, then the anomalies. */
+struct sf_flow_ext {
+    uint16_t n_an, cap_an;
+    uint32_t unused_;
+    uint64_t data[];
 };
 
 /* One connection. Owned by the flow table; reporters get const views. */
 struct sf_flow {
     uint32_t id;            /* first-seen order, from 1 */
-    /* small enums as bit-fields: the header then ends before the first
-     * 8-byte field's boundary, 8 bytes less per flow */
+    /* small enums as bit-fields: they and the bools fill the words
+     * around the id, not words of their own */
     unsigned ipver : 3;     /* 4 or 6 */
     unsigned handshake : 2; /* enum sf_handshake */
     unsigned close : 3;     /* enum sf_close, final at flow end */
@@ -160,19 +182,123 @@ struct sf_flow {
     bool fin_merged : 1;    /* second FIN carried the ACK of the first */
     bool first_fin_acked_alone : 1; /* a segment acked the first FIN alone */
     bool bad_ack3 : 1;      /* the third segment acked the wrong number */
-    bool has_syn : 1, has_synack : 1, has_ack : 1; /* syn_ns, synack_ns,
-                                        * ack_ns set (0 is a valid time) */
+    bool has_syn : 1, has_synack : 1, has_ack : 1; /* SF_T_SYN, SF_T_SYNACK,
+                                        * SF_T_ACK set (0 is a valid time) */
     bool syn_timed_out : 1; /* the syn_unanswered timeout has fired */
-    uint16_t n_an, cap_an;
+    bool has_ext : 1;       /* x.ext is set: else x.v4 holds the addresses */
+    bool wide : 1;          /* times in x.ext, 64-bit: else t[] */
+    bool t_ns : 1;          /* t[] counts ns: else microseconds */
     char history[23];       /* Zeek history, NUL-terminated */
-    uint64_t first_ns, last_ns;
-    uint64_t syn_ns, synack_ns, ack_ns;  /* 0 = not seen */
-    uint64_t done_ns;       /* when it became finished */
-    uint64_t end_ns;        /* packet time when the flow ended (at the
-                             * end of input: the capture's last time) */
+    /* times after first_ns, in its unit: offset + 1, 0 = not seen. A
+     * time that does not fit (before first_ns, 2^32 - 1 units after it,
+     * or not a whole microsecond once the flow is older than 4.29 s)
+     * makes the flow `wide`: all its times move out of line, exact */
+    uint32_t t[SF_T_COUNT];
+    uint64_t first_ns;
+    union {
+        uint8_t v4[2][4];   /* [SF_CLIENT], [SF_SERVER], if !has_ext */
+        struct sf_flow_ext *ext;        /* owned */
+    } x;
     struct sf_endpoint ep[2];            /* [SF_CLIENT], [SF_SERVER] */
-    struct sf_anomaly *an;  /* owned */
 };
+
+static inline size_t sf_flow_addr_bytes_(const struct sf_flow *f)
+{
+    return f->ipver == 6 ? 32 : 8;
+}
+
+/* The address of `side` (4 or 16 bytes as ipver says). */
+static inline const uint8_t *sf_flow_addr(const struct sf_flow *f, int side)
+{
+    if (!f->has_ext)
+        return f->x.v4[side];
+    const uint8_t *a = (const uint8_t *)f->x.ext->data;
+    return a + (f->ipver == 6 ? 16 : 4) * side;
+}
+
+static inline uint64_t sf_flow_time(const struct sf_flow *f,
+                                    enum sf_flow_time k)
+{
+    if (f->wide)
+        return f->x.ext->data[sf_flow_addr_bytes_(f) / 8 + k];
+    uint64_t r = f->t[k];
+    return r ? f->first_ns + (r - 1) * (f->t_ns ? 1 : 1000) : 0;
+}
+
+void sf_flow_set_time_slow_(struct sf_flow *f, enum sf_flow_time k,
+                            uint64_t ns);
+
+/* Sets time `k` to `ns`, exactly; `ns` 0 is "not seen" too. Inline: the
+ * tracker sets two times a segment. */
+/* `ns` as t[] holds it, or 0 if it does not fit there as it is. */
+static inline uint32_t sf_flow_offset_(const struct sf_flow *f, uint64_t ns)
+{
+    uint64_t off = ns - f->first_ns;
+    if (f->wide || ns < f->first_ns)
+        return 0;
+    if (f->t_ns)
+        return off < UINT32_MAX ? (uint32_t)off + 1 : 0;
+    uint64_t us = off / 1000;
+    return us * 1000 == off && us < UINT32_MAX ? (uint32_t)us + 1 : 0;
+}
+
+static inline void sf_flow_set_time(struct sf_flow *f, enum sf_flow_time k,
+                                    uint64_t ns)
+{
+    uint32_t r = sf_flow_offset_(f, ns);
+    if (r)
+        f->t[k] = r;
+    else
+        sf_flow_set_time_slow_(f, k, ns);
+}
+
+/* A segment from `side` at `ns`: its SF_T_SENT, and SF_T_LAST if later
+ * (time may step back in a capture). Offsets of one unit compare as the
+ * times do, so the common case is two stores. */
+static inline void sf_flow_saw(struct sf_flow *f, int side, uint64_t ns)
+{
+    uint32_t r = sf_flow_offset_(f, ns);
+    if (r) {
+        f->t[SF_T_SENT + side] = r;
+        if (r > f->t[SF_T_LAST])
+            f->t[SF_T_LAST] = r;
+        return;
+    }
+    if (ns > sf_flow_time(f, SF_T_LAST))
+        sf_flow_set_time(f, SF_T_LAST, ns);
+    sf_flow_set_time(f, (enum sf_flow_time)(SF_T_SENT + side), ns);
+}
+
+/* The flow's anomalies: sf_flow_nan() of them, in the order found. */
+static inline size_t sf_flow_nan(const struct sf_flow *f)
+{
+    return f->has_ext ? f->x.ext->n_an : 0;
+}
+
+static inline struct sf_anomaly *sf_flow_an(const struct sf_flow *f)
+{
+    if (!f->has_ext)
+        return NULL;
+    return (struct sf_anomaly *)(f->x.ext->data + sf_flow_addr_bytes_(f) / 8 +
+                                 (f->wide ? SF_T_COUNT : 0));
+}
+
+/* Sets the addresses, once, at the flow's start (ipver set). */
+void sf_flow_set_addrs(struct sf_flow *f, const uint8_t *client,
+                       const uint8_t *server);
+
+/* Room for one more anomaly, at the end of the list; NULL when the list
+ * holds `max` already. Moves the list: earlier pointers into it are
+ * stale, indexes stay valid. */
+struct sf_anomaly *sf_flow_an_push(struct sf_flow *f, size_t max);
+
+/* Frees what the flow owns out of line. */
+void sf_flow_release(struct sf_flow *f);
+
+/* A copy of `f` that owns nothing: what it keeps out of line is copied
+ * into `mem` after it. sf_flow_copy_size(f) bytes, 8-aligned `mem`. */
+size_t sf_flow_copy_size(const struct sf_flow *f);
+struct sf_flow *sf_flow_copy(void *mem, const struct sf_flow *f);
 
 /* Static names ("fin4", "ESTABLISHED", "syn_unanswered", ...). */
 const char *sf_side_name(enum sf_side s);

@@ -37,7 +37,7 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
                         enum sf_side from, uint64_t ts_ns,
                         struct sf_event *ev);
 
-/* Adds an anomaly to the flow; returns its index in f->an. */
+/* Adds an anomaly to the flow; returns its index in sf_flow_an(f). */
 size_t sf_tracker_add_anomaly(struct sf_flow *f, enum sf_anomaly_type type,
                               enum sf_side side, uint64_t ts_ns,
                               uint32_t arg, uint8_t extra);
@@ -66,7 +66,8 @@ long sf_tracker_check_linger(struct sf_flow *f, uint64_t now_ns,
 /* Final verdicts when the flow ends at packet time `now_ns` (end of input:
  * the last timestamp of the capture): close kind, and the anomalies only
  * an end can tell (syn_unanswered, synack_unacked, fin_unacked, linger).
- * Returns the index of the first anomaly it added (== f->n_an if none). */
+ * Returns the index of the first anomaly it added (sf_flow_nan(f) if
+ * none). */
 size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_ns,
                          uint64_t linger_ns, enum sf_end_reason why);
 
