@@ -228,8 +228,6 @@ static inline uint64_t sf_flow_time(const struct sf_flow *f,
 void sf_flow_set_time_slow_(struct sf_flow *f, enum sf_flow_time k,
                             uint64_t ns);
 
-/* Sets time `k` to `ns`, exactly; `ns` 0 is "not seen" too. Inline: the
- * tracker sets two times a segment. */
 /* `ns` as t[] holds it, or 0 if it does not fit there as it is. */
 static inline uint32_t sf_flow_offset_(const struct sf_flow *f, uint64_t ns)
 {
@@ -242,6 +240,7 @@ static inline uint32_t sf_flow_offset_(const struct sf_flow *f, uint64_t ns)
     return us * 1000 == off && us < UINT32_MAX ? (uint32_t)us + 1 : 0;
 }
 
+/* Sets time `k` to `ns`, exactly; `ns` 0 is "not seen" too. */
 static inline void sf_flow_set_time(struct sf_flow *f, enum sf_flow_time k,
                                     uint64_t ns)
 {
