@@ -203,17 +203,13 @@ void sf_anomaly_format(const struct sf_flow *f, const struct sf_anomaly *a,
 
 /* ---- what a flow keeps out of line ---- */
 
-/* The out-of-line block's parts, in 8-byte words: the addresses, then
- * the wide times, then the anomalies. */
-static size_t times_words(const struct sf_flow *f)
-{
-    return f->wide ? SF_T_COUNT : 0;
-}
-
+/* The out-of-line block's size: the addresses, then the wide times,
+ * then room for `cap_an` anomalies. */
 static size_t ext_bytes(const struct sf_flow *f, size_t cap_an)
 {
     return sizeof(struct sf_flow_ext) + sf_flow_addr_bytes_(f) +
-           times_words(f) * 8 + cap_an * sizeof(struct sf_anomaly);
+           (f->wide ? SF_T_COUNT * 8 : 0) +
+           cap_an * sizeof(struct sf_anomaly);
 }
 
 /* Gives the flow its out-of-line block, with the addresses moved in. */
@@ -250,12 +246,11 @@ static void widen(struct sf_flow *f)
     struct sf_flow_ext *e = f->x.ext;
     size_t n_an = e->n_an;
     f->wide = true;
-    e = sf_xrealloc(e, ext_bytes(f, e->cap_an));
-    uint64_t *times = e->data + sf_flow_addr_bytes_(f) / 8;
+    f->x.ext = sf_xrealloc(e, ext_bytes(f, e->cap_an));
+    uint64_t *times = sf_flow_wide_(f);
     /* the anomalies move up past the times */
     memmove(times + SF_T_COUNT, times, n_an * sizeof(struct sf_anomaly));
     memcpy(times, t, sizeof(t));
-    f->x.ext = e;
 }
 
 /* What sf_flow_set_time does not do inline: a flow's first time that is
@@ -280,7 +275,7 @@ void sf_flow_set_time_slow_(struct sf_flow *f, enum sf_flow_time k,
     }
     if (!f->wide)
         widen(f);
-    f->x.ext->data[sf_flow_addr_bytes_(f) / 8 + k] = ns;
+    sf_flow_wide_(f)[k] = ns;
 }
 
 struct sf_anomaly *sf_flow_an_push(struct sf_flow *f, size_t max)

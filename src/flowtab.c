@@ -83,8 +83,8 @@ struct sf_flowtab {
     uint64_t last_sweep;
     uint64_t soonest;        /* the shortest timeout */
     uint32_t touches;
-    uint64_t due_base;       /* due times count from here */
-    bool based;              /* due_base set */
+    uint64_t due_base;       /* due times count from here (set by the
+                              * first tick: any clock is far from 0) */
     uint32_t wheel[WHEEL_SIZE];
     uint64_t wheel_from;     /* first bucket (absolute) not swept past */
     struct due *due;         /* a sweep's due flows; all flows at flush */
@@ -503,10 +503,6 @@ static void due_rebase(struct sf_flowtab *ft)
 static void wheel_insert(struct sf_flowtab *ft, uint32_t i, uint64_t due)
 {
     struct node *n = N(ft, i);
-    if (!ft->based) {
-        ft->due_base = ft->now >> DUE_SHIFT << DUE_SHIFT;
-        ft->based = true;
-    }
     /* a deadline already past (packets stamped behind the clock) goes
      * in the current bucket, which the next sweep reads again: buckets
      * before it were swept and come up only once the wheel turns */
@@ -661,7 +657,7 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
 {
     if (now_ns > ft->now)
         ft->now = now_ns;
-    if (ft->based && ft->now - ft->due_base >= DUE_REBASE)
+    if (ft->now - ft->due_base >= DUE_REBASE)
         due_rebase(ft);
     if (ft->now - ft->last_sweep < SWEEP_EVERY_NS)
         return 0;

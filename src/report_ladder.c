@@ -180,7 +180,7 @@ static void on_packet(struct lflow *lf, const struct sf_event *ev)
     const struct sf_pkt *p = ev->pkt;
     const struct sf_flow *f = ev->flow;
     int side = ev->side, peer = !side;
-    uint64_t t = ev->ts_ns > f->first_ns ? ev->ts_ns - f->first_ns : 0;
+    uint64_t t = sf_flow_since(f, ev->ts_ns);
     /* relative numbers from each side's ISN (or first sequence seen) */
     for (int s = 0; s < 2; s++) {
         if (f->ep[s].syn && !lf->have_base[s]) {
@@ -260,9 +260,7 @@ static int on_event(void *ctx, const struct sf_event *ev)
         memset(&r, 0, sizeof(r));
         r.kind = ROW_NOTE;
         r.at_end = ev->at_end;
-        r.t_ns = ev->ts_ns > ev->flow->first_ns
-                     ? ev->ts_ns - ev->flow->first_ns
-                     : 0;
+        r.t_ns = sf_flow_since(ev->flow, ev->ts_ns);
         r.state[0] = r.state[1] = -1;
         r.an[0] = (uint16_t)(ev->anom[0] - sf_flow_an(ev->flow));
         r.nan = 1;
@@ -636,7 +634,7 @@ static int on_flow_end(void *ctx, const struct sf_flow *f, uint64_t end_ns)
     }
     l->flows[k] = NULL;
     end_run(lf);
-    lf->end = end_ns > f->first_ns ? end_ns - f->first_ns : 0;
+    lf->end = sf_flow_since(f, end_ns);
     if (l->ndrawn == MAX_FLOWS) {
         l->not_kept++;
     } else {

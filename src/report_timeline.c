@@ -309,8 +309,7 @@ static int on_flow_end(void *ctx, const struct sf_flow *f, uint64_t end_ns)
     if (f->half_close)
         sf_buf_puts(cell, ", half-close");
     put_cell(b, cell, 24, true);
-    uint64_t last = sf_flow_time(f, SF_T_LAST);
-    sf_buf_put_secs(cell, last > f->first_ns ? last - f->first_ns : 0);
+    sf_buf_put_secs(cell, sf_flow_since(f, sf_flow_time(f, SF_T_LAST)));
     put_cell(b, cell, 11, false);
     sf_buf_putu(cell, f->ep[0].packets + f->ep[1].packets);
     put_cell(b, cell, 6, false);

@@ -99,18 +99,28 @@ size_t sf_tracker_add_anomaly(struct sf_flow *f, enum sf_anomaly_type type,
     return sf_flow_nan(f) - 1;
 }
 
+/* The flow's anomaly of `type` about `side`, or NULL. */
+static struct sf_anomaly *find_anomaly(const struct sf_flow *f,
+                                       enum sf_anomaly_type type,
+                                       enum sf_side side)
+{
+    struct sf_anomaly *an = sf_flow_an(f);
+    for (size_t i = 0; i < sf_flow_nan(f); i++)
+        if (an[i].type == type && an[i].side == side)
+            return &an[i];
+    return NULL;
+}
+
 /* An anomaly that is recorded once per flow and side, counting repeats
  * (retransmissions): returns true if it was new. */
 static bool count_anomaly(struct sf_flow *f, enum sf_anomaly_type type,
                           enum sf_side side, uint64_t ts, uint32_t count,
                           size_t *idx)
 {
-    struct sf_anomaly *an = sf_flow_an(f);
-    for (size_t i = 0; i < sf_flow_nan(f); i++) {
-        if (an[i].type == type && an[i].side == side) {
-            an[i].arg = count;
-            return false;
-        }
+    struct sf_anomaly *a = find_anomaly(f, type, side);
+    if (a) {
+        a->arg = count;
+        return false;
     }
     *idx = sf_tracker_add_anomaly(f, type, side, ts, count, 0);
     return true;
@@ -555,12 +565,7 @@ static void on_payload(struct seg_ctx *c)
         /* data beyond our own FIN */
         if (s->fin && !(p->flags & SF_TH_FIN) &&
             sf_seq_gt(p->seq + len, s->fin_seq)) {
-            bool seen = false;
-            const struct sf_anomaly *an = sf_flow_an(f);
-            for (size_t i = 0; i < sf_flow_nan(f); i++)
-                seen |= an[i].type == SF_AN_DATA_AFTER_FIN &&
-                        an[i].side == c->from;
-            if (!seen)
+            if (!find_anomaly(f, SF_AN_DATA_AFTER_FIN, c->from))
                 add(c, SF_AN_DATA_AFTER_FIN, c->from, len, 0);
         }
         /* the side that received the first FIN keeps sending: the
@@ -689,24 +694,6 @@ void sf_tracker_segment(struct sf_flow *f, const struct sf_pkt *p,
         ev->anom[ev->nanom++] = &sf_flow_an(f)[c.new_an[i]];
 }
 
-/* Index of the flow's anomaly of `type`, or -1. */
-static long anomaly_index(const struct sf_flow *f, enum sf_anomaly_type type)
-{
-    const struct sf_anomaly *an = sf_flow_an(f);
-    for (size_t i = 0; i < sf_flow_nan(f); i++)
-        if (an[i].type == type)
-            return (long)i;
-    return -1;
-}
-
-/* The flow's anomaly of `type`, or NULL. */
-static struct sf_anomaly *find_anomaly(struct sf_flow *f,
-                                       enum sf_anomaly_type type)
-{
-    long i = anomaly_index(f, type);
-    return i < 0 ? NULL : &sf_flow_an(f)[i];
-}
-
 static bool syn_unanswered(const struct sf_flow *f)
 {
     return f->handshake == SF_HS_SYN_ONLY && f->close != SF_CLOSE_REFUSED &&
@@ -795,7 +782,8 @@ size_t sf_tracker_finish(struct sf_flow *f, uint64_t now_ns,
         f->initiator = SF_NOSIDE;
     if (syn_unanswered(f)) {
         /* reported by the timeout already: bring its count up to date */
-        struct sf_anomaly *a = find_anomaly(f, SF_AN_SYN_UNANSWERED);
+        struct sf_anomaly *a = find_anomaly(f, SF_AN_SYN_UNANSWERED,
+                                           SF_CLIENT);
         if (a)
             a->arg = c->syn_count;
         else

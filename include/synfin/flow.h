@@ -216,13 +216,25 @@ static inline const uint8_t *sf_flow_addr(const struct sf_flow *f, int side)
     return a + (f->ipver == 6 ? 16 : 4) * side;
 }
 
+/* The out-of-line times of a `wide` flow (the anomalies follow). */
+static inline uint64_t *sf_flow_wide_(const struct sf_flow *f)
+{
+    return f->x.ext->data + sf_flow_addr_bytes_(f) / 8;
+}
+
 static inline uint64_t sf_flow_time(const struct sf_flow *f,
                                     enum sf_flow_time k)
 {
     if (f->wide)
-        return f->x.ext->data[sf_flow_addr_bytes_(f) / 8 + k];
+        return sf_flow_wide_(f)[k];
     uint64_t r = f->t[k];
     return r ? f->first_ns + (r - 1) * (f->t_ns ? 1 : 1000) : 0;
+}
+
+/* How long after the flow's first packet `ns` is (0 if not after). */
+static inline uint64_t sf_flow_since(const struct sf_flow *f, uint64_t ns)
+{
+    return ns > f->first_ns ? ns - f->first_ns : 0;
 }
 
 void sf_flow_set_time_slow_(struct sf_flow *f, enum sf_flow_time k,
@@ -278,7 +290,7 @@ static inline struct sf_anomaly *sf_flow_an(const struct sf_flow *f)
 {
     if (!f->has_ext)
         return NULL;
-    return (struct sf_anomaly *)(f->x.ext->data + sf_flow_addr_bytes_(f) / 8 +
+    return (struct sf_anomaly *)(sf_flow_wide_(f) +
                                  (f->wide ? SF_T_COUNT : 0));
 }
 
