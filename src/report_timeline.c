@@ -175,6 +175,8 @@ static void render(void *ctx, const void *rec, struct sf_buf *out)
     }
     const struct sf_tdfmt_line *l = (const struct sf_tdfmt_line *)body;
     sf_tdfmt_render(ls->render, l, out);
+    if (!l->shown)
+        return;
     if (!ls->plain)
         annotate(ls, r, &l->pkt, out);
     sf_buf_putc(out, '\n');
@@ -244,17 +246,15 @@ static int on_event(void *ctx, const struct sf_event *ev)
     }
     if (ev->kind != SF_EV_PACKET || t->cfg.summary_only)
         return 0;
-    /* the formatter sees every packet shown or not: relative sequence
-     * numbers and -ttt depend on all of them */
+    /* the formatter and the renderer see every packet shown or not:
+     * relative sequence numbers and -ttt depend on all of them */
     const struct sf_pkt *p = ev->pkt;
-    if (t->cfg.anomalies_only && ev->nanom == 0) {
-        sf_tdfmt_advance(t->cfg.fmt, p);
-        return 0;
-    }
-    struct rec *r = sf_outq_begin(t->q, REC_BODY + sf_tdfmt_line_size(p));
+    bool shown = !t->cfg.anomalies_only || ev->nanom > 0;
+    struct rec *r =
+        sf_outq_begin(t->q, REC_BODY + sf_tdfmt_line_size(p, shown));
     struct sf_tdfmt_line *l =
         (struct sf_tdfmt_line *)((unsigned char *)r + REC_BODY);
-    if (!sf_tdfmt_prepare(t->cfg.fmt, p, l))
+    if (!sf_tdfmt_prepare(t->cfg.fmt, p, l, shown))
         return 0;
     r->kind = REC_PACKET;
     sf_event_note(&r->ev, ev);

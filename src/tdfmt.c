@@ -40,10 +40,14 @@ struct v6_text {
     char text[47];
 };
 
-/* What rendering a line keeps between lines: caches only, so each thread
- * that renders has its own and lines render the same anywhere. */
+/* What rendering keeps between lines: caches, and tcpdump's relative
+ * sequence table. The table depends on packet order, so one renderer
+ * sees every line the formatter prepares, in capture order, shown or
+ * not; it lives here and not in the formatter so that its lookup, a
+ * cache miss per packet on a big capture, runs on the writer thread. */
 struct sf_tdfmt_render {
     struct sf_tdfmt_config cfg;
+    struct seqtab seq4, seq6;
     /* the last formatted "HH:MM:SS" / date, for one second */
     int64_t cached_sec;
     bool cached_valid;
@@ -59,7 +63,6 @@ struct sf_tdfmt_render {
 };
 
 struct sf_tdfmt {
-    struct seqtab seq4, seq6;
     /* -ttt / -ttttt reference, in the printed precision */
     int64_t ref_sec;
     uint32_t ref_frac;
@@ -107,8 +110,17 @@ struct sf_tdfmt_render *sf_tdfmt_render_new(const struct sf_tdfmt *f)
     return r;
 }
 
+static void render_fini(struct sf_tdfmt_render *r)
+{
+    free(r->seq4.w);
+    free(r->seq6.w);
+}
+
 void sf_tdfmt_render_free(struct sf_tdfmt_render *r)
 {
+    if (!r)
+        return;
+    render_fini(r);
     free(r);
 }
 
@@ -125,8 +137,7 @@ void sf_tdfmt_free(struct sf_tdfmt *f)
 {
     if (!f)
         return;
-    free(f->seq4.w);
-    free(f->seq6.w);
+    render_fini(&f->r);
     free(f);
 }
 
@@ -386,13 +397,20 @@ static SF_ALWAYS_INLINE uint32_t *seqtab_find(struct seqtab *t,
     return e;
 }
 
+/* A line's sequence numbers as printed, and what SACK edges need. */
+struct seqs {
+    uint32_t seq, ack;
+    uint32_t thseq, thack;      /* the conversation's bases */
+    bool rev;                   /* SACK edges relative to the other side */
+};
+
 /* print-tcp.c: for ACK-bearing packets, find or (re)initialise the entry;
- * the packet that initialises it prints absolute numbers. Sets the line's
- * seq/ack to print and thseq/thack/rev for SACK edges. `alen` is 4 or 16,
- * a constant at each call, as for the table functions. */
+ * the packet that initialises it prints absolute numbers. Sets the seq/ack
+ * to print and thseq/thack/rev for SACK edges. `alen` is 4 or 16, a
+ * constant at each call, as for the table functions. */
 static SF_ALWAYS_INLINE void relative_seq(struct seqtab *t,
                                           const struct sf_pkt *p, size_t alen,
-                                          struct sf_tdfmt_line *l)
+                                          struct seqs *s)
 {
     size_t kw = alen / 2 + 1;          /* two addresses and the ports */
     uint32_t key[9];
@@ -418,15 +436,34 @@ static SF_ALWAYS_INLINE void relative_seq(struct seqtab *t,
             *th_ack = p->ack - 1;
         }
     } else if (rev) {
-        l->seq -= *th_ack;
-        l->ack -= *th_seq;
+        s->seq -= *th_ack;
+        s->ack -= *th_seq;
     } else {
-        l->seq -= *th_seq;
-        l->ack -= *th_ack;
+        s->seq -= *th_seq;
+        s->ack -= *th_ack;
     }
-    l->thseq = *th_seq;
-    l->thack = *th_ack;
-    l->rev = rev;
+    s->thseq = *th_seq;
+    s->thack = *th_ack;
+    s->rev = rev;
+}
+
+/* The renderer's step for every line, shown or not, in capture order:
+ * the numbers to print (put_tcp prints seq/ack from SF_REACH_LONGHDR
+ * on). */
+static void line_seqs(struct sf_tdfmt_render *r, const struct sf_pkt *p,
+                      struct seqs *s)
+{
+    s->seq = p->seq;
+    s->ack = p->ack;
+    s->thseq = s->thack = 0;
+    s->rev = false;
+    if (p->reach >= SF_REACH_LONGHDR && !r->cfg.absolute_seq &&
+        (p->flags & SF_TH_ACK)) {
+        if (p->ipver == 6)
+            relative_seq(&r->seq6, p, 16, s);
+        else
+            relative_seq(&r->seq4, p, 4, s);
+    }
 }
 
 /* The option bytes tcp_print() may read: the declared options and, for a
@@ -457,42 +494,27 @@ static size_t line_head(const struct sf_pkt *p)
            p->n_ip6ext * sizeof(p->ip6ext[0]);
 }
 
-size_t sf_tdfmt_line_size(const struct sf_pkt *p)
+size_t sf_tdfmt_line_size(const struct sf_pkt *p, bool shown)
 {
-    size_t n = line_head(p) + opt_reads(p);
+    size_t n = line_head(p);
+    if (!shown)
+        return n;
+    n += opt_reads(p);
     for (size_t i = 0; i < p->n_ip6ext; i++)
         if (ext_printed(&p->ip6ext[i]))
             n += p->ip6ext[i].len;
     return n;
 }
 
-/* What depends on packet order: the time as printed and the relative
- * numbers (put_tcp prints seq/ack from SF_REACH_LONGHDR on). */
-static bool line_state(struct sf_tdfmt *f, const struct sf_pkt *p,
-                       struct sf_tdfmt_line *l)
+/* `copy`: make the line self-contained (else it borrows the packet's
+ * bytes); a hidden line copies none and points nowhere. */
+static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
+                    struct sf_tdfmt_line *l, bool shown, bool copy)
 {
     if (p->reach == SF_REACH_NONE)
         return false;
     line_time(f, p, l);
-    l->seq = p->seq;
-    l->ack = p->ack;
-    l->thseq = l->thack = 0;
-    l->rev = false;
-    if (p->reach >= SF_REACH_LONGHDR && !f->r.cfg.absolute_seq &&
-        (p->flags & SF_TH_ACK)) {
-        if (p->ipver == 6)
-            relative_seq(&f->seq6, p, 16, l);
-        else
-            relative_seq(&f->seq4, p, 4, l);
-    }
-    return true;
-}
-
-static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
-                    struct sf_tdfmt_line *l, bool copy)
-{
-    if (!line_state(f, p, l))
-        return false;
+    l->shown = shown;
     /* not the unused ip6ext entries: a third of the struct */
     memcpy(&l->pkt, p, offsetof(struct sf_pkt, ip6ext) +
                        p->n_ip6ext * sizeof(p->ip6ext[0]));
@@ -500,15 +522,16 @@ static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
         return true;
     /* the copy points only into itself: what is not printed, at NULL */
     uint8_t *w = (uint8_t *)l + line_head(p);
-    size_t n = opt_reads(p);
+    size_t n = shown ? opt_reads(p) : 0;
     l->pkt.opt = n ? w : NULL;
     if (n)
         memcpy(w, p->opt, n);
     w += n;
     for (size_t i = 0; i < p->n_ip6ext; i++) {
         const struct sf_ip6ext *e = &p->ip6ext[i];
-        l->pkt.ip6ext[i].hdr = ext_printed(e) ? w : NULL;
-        if (!ext_printed(e))
+        bool printed = shown && ext_printed(e);
+        l->pkt.ip6ext[i].hdr = printed ? w : NULL;
+        if (!printed)
             continue;
         memcpy(w, e->hdr, e->len);
         w += e->len;
@@ -517,15 +540,9 @@ static bool prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
 }
 
 bool sf_tdfmt_prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
-                      struct sf_tdfmt_line *l)
+                      struct sf_tdfmt_line *l, bool shown)
 {
-    return prepare(f, p, l, true);
-}
-
-void sf_tdfmt_advance(struct sf_tdfmt *f, const struct sf_pkt *p)
-{
-    struct sf_tdfmt_line l;
-    line_state(f, p, &l);
+    return prepare(f, p, l, shown, true);
 }
 
 /* ---- addresses ---- */
@@ -1014,11 +1031,11 @@ static const char *option_name(uint8_t kind)
 static enum opt_end put_options(const struct sf_tdfmt_render *r,
                                 struct sf_buf *b,
                                 const struct sf_tdfmt_line *l,
-                                const char **proto)
+                                const struct seqs *sq, const char **proto)
 {
     const struct sf_pkt *p = &l->pkt;
-    uint32_t thseq = l->thseq, thack = l->thack;
-    bool rev = l->rev;
+    uint32_t thseq = sq->thseq, thack = sq->thack;
+    bool rev = sq->rev;
     const uint8_t *base = p->opt;
     /* GET_U_1 checks against the end of the capture, which may lie past
      * the options (the length byte of a last one-byte-short option) */
@@ -1230,7 +1247,7 @@ static enum opt_end put_options(const struct sf_tdfmt_render *r,
 /* ---- the TCP part (tcp_print) ---- */
 
 static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
-                    struct sf_buf *b)
+                    const struct seqs *sq, struct sf_buf *b)
 {
     const struct sf_pkt *p = &l->pkt;
     bool with_addrs = p->ipver == 4 || p->ip6_first_nh == 6;
@@ -1267,7 +1284,7 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
         return;
     }
 
-    uint32_t seq = l->seq, ack = l->ack;
+    uint32_t seq = sq->seq, ack = sq->ack;
     /* "Flags [..]" to "urg N": at most about 110 bytes */
     char *start = sf_buf_reserve(b, 160);
     w = W_LIT(start, "Flags [");
@@ -1314,7 +1331,7 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
         *w++ = ']';
         sf_buf_commit(b, (size_t)(w - start));
     } else if (p->hlen > 20) {
-        enum opt_end e = put_options(r, b, l, &proto);
+        enum opt_end e = put_options(r, b, l, sq, &proto);
         if (e == OPT_LONGJMP)
             sf_buf_printf(b, " [|%s]", proto);
         if (e != OPT_DONE)
@@ -1334,6 +1351,10 @@ void sf_tdfmt_render(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
                      struct sf_buf *b)
 {
     const struct sf_pkt *p = &l->pkt;
+    struct seqs sq;
+    line_seqs(r, p, &sq);
+    if (!l->shown)
+        return;
     if (r->cfg.number)
         sf_buf_printf(b, "%5" PRIu64 "  ", p->number);
     put_ts(r, l, b);
@@ -1361,14 +1382,14 @@ void sf_tdfmt_render(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
         }
         put_ip6ext(b, p);
     }
-    put_tcp(r, l, b);
+    put_tcp(r, l, &sq, b);
 }
 
 bool sf_tdfmt_format(struct sf_tdfmt *f, const struct sf_pkt *p,
                      struct sf_buf *b)
 {
     struct sf_tdfmt_line l;
-    if (!prepare(f, p, &l, false))
+    if (!prepare(f, p, &l, true, false))
         return false;
     sf_tdfmt_render(&f->r, &l, b);
     return true;

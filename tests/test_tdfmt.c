@@ -925,6 +925,49 @@ static void test_many_connections(void **state)
     sf_tdfmt_free(f);
 }
 
+/* Lines prepared, then rendered by a renderer of their own (as on the
+ * writer thread): a line not shown writes nothing but still moves the
+ * relative sequence table, so the next line of its connection prints
+ * the numbers tcpdump prints after it. */
+static void test_hidden_line_moves_numbers(void **state)
+{
+    (void)state;
+    struct sf_tdfmt_config cfg = { .ts_style = SF_TS_NONE };
+    struct sf_tdfmt *f = sf_tdfmt_new(&cfg, NULL);
+    struct sf_tdfmt_render *r = sf_tdfmt_render_new(f);
+    struct seg segs[2] = {
+        { .src = 2, .dst = 1, .sport = 12345, .dport = 40000,
+          .seq = 5000, .ack = 101, .flags = SF_TH_SYN | SF_TH_ACK,
+          .win = 1 },
+        { .src = 1, .dst = 2, .sport = 40000, .dport = 12345,
+          .seq = 101, .ack = 5001, .flags = SF_TH_ACK, .win = 1 },
+    };
+    struct sf_buf out;
+    sf_buf_init(&out);
+    for (int i = 0; i < 2; i++) {
+        uint8_t frame[128];
+        size_t len = build_frame(&segs[i], frame, sizeof(frame));
+        struct sf_pkt pkt;
+        sf_decode(SF_DLT_EN10MB, frame, (uint32_t)len, (uint32_t)len, &pkt);
+        bool shown = i == 1;
+        size_t n = sf_tdfmt_line_size(&pkt, shown);
+        struct sf_tdfmt_line *l = malloc(n);
+        assert_non_null(l);
+        assert_true(sf_tdfmt_prepare(f, &pkt, l, shown));
+        memset(frame, 0xee, sizeof(frame));     /* the line owns its copy */
+        sf_tdfmt_render(r, l, &out);
+        free(l);
+        if (!shown)
+            assert_int_equal(out.len, 0);
+    }
+    assert_string_equal(out.data, "IP 10.0.0.1.40000 > 10.0.0.2.12345: "
+                        "Flags [.], ack 1, win 1, length 0");
+    sf_buf_fini(&out);
+    sf_tdfmt_render_free(r);
+    sf_tdfmt_render_free(NULL);
+    sf_tdfmt_free(f);
+}
+
 /* Every decimal width, at both ends, against snprintf: seq, ack, win,
  * ports and length all go through the same digit writer. */
 static void test_number_widths(void **state)
@@ -1021,6 +1064,7 @@ int main(void)
         cmocka_unit_test(test_not_tcp_writes_nothing),
         cmocka_unit_test(test_appends_and_null_config),
         cmocka_unit_test(test_many_connections),
+        cmocka_unit_test(test_hidden_line_moves_numbers),
         cmocka_unit_test(test_number_widths),
         cmocka_unit_test(test_putu_widths),
         cmocka_unit_test(test_zpad_widths),

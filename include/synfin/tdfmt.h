@@ -3,9 +3,9 @@
 
 /* tdfmt: the `tcpdump -nn` line for one TCP packet, byte-identical to
  * tcpdump 4.99.3 up to and including ", length N" (the application-layer
- * suffix tcpdump adds for some ports is not reproduced). Keeps tcpdump's
- * relative-sequence table and the previous/first timestamp for -ttt and
- * -ttttt, so packets must be fed in capture order. */
+ * suffix tcpdump adds for some ports is not reproduced). Keeps the
+ * previous/first timestamp for -ttt and -ttttt and tcpdump's relative
+ * sequence table, so packets must be fed in capture order. */
 
 #include <stdbool.h>
 
@@ -47,18 +47,18 @@ bool sf_tdfmt_format(struct sf_tdfmt *f, const struct sf_pkt *pkt,
 void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *pkt);
 
 /* Formatting in two steps, so that lines can be rendered on another
- * thread: sf_tdfmt_prepare() applies the state that depends on packet
- * order (relative sequence numbers, the -ttt reference) and copies the
- * bytes the line prints, making a self-contained line; sf_tdfmt_render()
- * turns it into text with nothing but a cache of its own. Prepare every
- * packet in capture order; render anywhere, any time after. */
+ * thread: sf_tdfmt_prepare() works out the time as printed (the -ttt
+ * reference depends on packet order) and copies the bytes the line
+ * prints, making a self-contained line; sf_tdfmt_render() turns it into
+ * text. The renderer keeps tcpdump's relative sequence table, which
+ * depends on packet order too: prepare every packet in capture order,
+ * and give every prepared line, shown or not, to one renderer in that
+ * order (on any thread, any time after). */
 struct sf_tdfmt_line {
     int64_t ts_sec;          /* time as printed, in the printed precision: */
     uint32_t ts_frac;        /* the packet's, or the -ttt/-ttttt distance */
     bool ts_neg;             /* -ttt/-ttttt: before the reference */
-    bool rev;                /* SACK edges relative to the other side */
-    uint32_t seq, ack;       /* as printed */
-    uint32_t thseq, thack;   /* the conversation's bases, for SACK edges */
+    bool shown;              /* false: the renderer only counts it in */
     /* Last, and cut short: a prepared line holds only the first
      * pkt.n_ip6ext entries of pkt.ip6ext, then copies of the option and
      * extension header bytes that pkt.opt and ip6ext[].hdr point to. A
@@ -68,26 +68,25 @@ struct sf_tdfmt_line {
 };
 
 /* Bytes to reserve for `pkt`'s line (at most sizeof(struct sf_tdfmt_line)
- * plus the bytes it copies). */
-size_t sf_tdfmt_line_size(const struct sf_pkt *pkt);
+ * plus the bytes it copies; a line not shown copies none). */
+size_t sf_tdfmt_line_size(const struct sf_pkt *pkt, bool shown);
 
-/* Fills `line`, which has sf_tdfmt_line_size(pkt) bytes. Returns false
- * (and keeps no state) for a packet without a TCP line. */
+/* Fills `line`, which has sf_tdfmt_line_size(pkt, shown) bytes. Returns
+ * false (and keeps no state) for a packet without a TCP line. A line not
+ * `shown` (filtered out by the reporter) still goes to the renderer, so
+ * that the relative numbers of the lines after it are tcpdump's. */
 bool sf_tdfmt_prepare(struct sf_tdfmt *f, const struct sf_pkt *pkt,
-                      struct sf_tdfmt_line *line);
+                      struct sf_tdfmt_line *line, bool shown);
 
-/* For a packet whose line is not shown: moves the state that depends on
- * packet order as sf_tdfmt_prepare() would, and copies nothing. */
-void sf_tdfmt_advance(struct sf_tdfmt *f, const struct sf_pkt *pkt);
-
-/* A renderer's caches, for the lines `f` prepares; one per thread that
- * renders. */
+/* A renderer: its caches and the relative sequence table, for the lines
+ * `f` prepares. All of them go to the one renderer, in order. */
 struct sf_tdfmt_render;
 SF_NODISCARD struct sf_tdfmt_render *sf_tdfmt_render_new(
     const struct sf_tdfmt *f);
 void sf_tdfmt_render_free(struct sf_tdfmt_render *r);   /* NULL: no-op */
 
-/* Appends the line (no newline) to `out`. */
+/* Appends the line (no newline) to `out`; for a line not shown, moves
+ * the sequence table as if and appends nothing. */
 void sf_tdfmt_render(struct sf_tdfmt_render *r,
                      const struct sf_tdfmt_line *line, struct sf_buf *out);
 
