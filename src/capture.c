@@ -426,6 +426,22 @@ static inline size_t take(struct source *s, size_t n, const uint8_t **out)
     return take_slow(s, n, out);
 }
 
+/* Starts loading the bytes after the last take() (the next record's
+ * header and the start of its packet) into the cache while the caller
+ * works on this record. Nothing else reads them before the next take(),
+ * and packets lie far enough apart that each header would otherwise be
+ * a miss all the way to memory, for every packet. */
+static inline void prefetch_next(const struct source *s)
+{
+    const struct reader *r = &s->rd;
+    /* unconditional: GCC 12 deletes a branch that holds only prefetches.
+     * A prefetch never faults, so past the chunk's end (a mapping's last
+     * page, where the next one may not exist) it is only wasted. */
+    uintptr_t next = r->cur ? (uintptr_t)r->cur->data + r->pos : 0;
+    __builtin_prefetch((const void *)next);
+    __builtin_prefetch((const void *)(next + 64));
+}
+
 static int io_error(struct source *s, char *errbuf)
 {
     sf_errbuf_set(errbuf, "%s: read error: %s", s->path, strerror(s->rerrno));
@@ -513,6 +529,7 @@ static int pcap_next_rec(struct source *s, char *errbuf)
                       s->path, s->records + 1, got, caplen);
         return SF_ERR_TRUNCATED;
     }
+    prefetch_next(s);
     s->records++;
     s->cur.rec_caplen = caplen;
     /* libpcap reads the whole record but cuts caplen to the snaplen */
@@ -706,6 +723,7 @@ static int ng_packet(struct source *s, uint32_t type, size_t body,
                       s->path, s->records + 1, caplen, MAX_CAPLEN);
         return SF_ERR_FORMAT;
     }
+    prefetch_next(s);
     s->records++;
     s->cur.rec_caplen = caplen;
     if (caplen > ifc->snaplen)
