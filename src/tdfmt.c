@@ -143,17 +143,30 @@ void sf_tdfmt_free(struct sf_tdfmt *f)
 
 /* ---- timestamps (util-print.c ts_print) ---- */
 
-static void put_frac(struct sf_buf *b, uint32_t frac, bool nano)
+/* The hot parts of a line are written through a local pointer: the
+ * caller reserves room with sf_buf_reserve() and commits the bytes
+ * written. The pointer stays in a register (stores through char * may
+ * alias the sf_buf's own fields), and a line checks its room a few times
+ * instead of once per piece. */
+static inline char *w_str(char *w, const char *s, size_t n)
 {
-    if (frac >= (nano ? 1000000000u : 1000000u)) {
-        sf_buf_printf(b, ".%u", frac);  /* "%06u" of a corrupt stamp */
-        return;
-    }
-    char *start = sf_buf_reserve(b, 10);
-    *start = '.';
-    char *w = nano ? sf_put_zpad(start + 1, frac, 9)
-                   : sf_put_zpad(start + 1, frac, 6);
-    sf_buf_commit(b, (size_t)(w - start));
+    memcpy(w, s, n);
+    return w + n;
+}
+
+#define W_LIT(w, lit) w_str((w), (lit), sizeof(lit) - 1)
+
+/* Room for any time stamp: "-" or " ", the date and time (19), the
+ * fraction (".%u" of a corrupt stamp: 11) and a space; or the error
+ * text. */
+#define TS_ROOM 40
+
+static char *w_frac(char *w, uint32_t frac, bool nano)
+{
+    *w++ = '.';
+    if (frac >= (nano ? 1000000000u : 1000000u))
+        return sf_put_u32(w, frac);     /* "%06u" of a corrupt stamp */
+    return nano ? sf_put_zpad(w, frac, 9) : sf_put_zpad(w, frac, 6);
 }
 
 static void put_2(char *d, int v)
@@ -163,22 +176,18 @@ static void put_2(char *d, int v)
 }
 
 /* ts_date_hmsfrac_print(): local or UTC, with or without the date. */
-static void put_hmsfrac(struct sf_tdfmt_render *r, struct sf_buf *b,
-                        int64_t sec, uint32_t frac, bool with_date, bool utc)
+static char *w_hmsfrac(struct sf_tdfmt_render *r, char *w, int64_t sec,
+                       uint32_t frac, bool with_date, bool utc)
 {
-    if ((uint32_t)sec & 0x80000000u) {
-        sf_buf_puts(b, "[Error converting time]");
-        return;
-    }
+    if ((uint32_t)sec & 0x80000000u)
+        return W_LIT(w, "[Error converting time]");
     bool cacheable = !utc;
     if (!cacheable || !r->cached_valid || r->cached_sec != sec) {
         time_t t = (time_t)sec;
         struct tm tm;
         struct tm *ok = utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm);
-        if (!ok) {
-            sf_buf_puts(b, "[Error converting time]");
-            return;
-        }
+        if (!ok)
+            return W_LIT(w, "[Error converting time]");
         char text[40];
         if (with_date)
             strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
@@ -191,17 +200,55 @@ static void put_hmsfrac(struct sf_tdfmt_render *r, struct sf_buf *b,
             text[8] = '\0';
         }
         if (!cacheable) {
-            sf_buf_puts(b, text);
-            put_frac(b, frac, r->cfg.nano);
-            return;
+            w = w_str(w, text, strlen(text));
+            return w_frac(w, frac, r->cfg.nano);
         }
         memcpy(r->cached_text, text, sizeof(text));
         r->cached_len = strlen(text);
         r->cached_sec = sec;
         r->cached_valid = true;
     }
-    sf_buf_add(b, r->cached_text, r->cached_len);
-    put_frac(b, frac, r->cfg.nano);
+    if (r->cached_len <= 20) {
+        /* a constant size, copied inline; only the text counts (TS_ROOM
+         * holds the rest) */
+        memcpy(w, r->cached_text, 20);
+        w += r->cached_len;
+    } else {
+        w = w_str(w, r->cached_text, r->cached_len);
+    }
+    return w_frac(w, frac, r->cfg.nano);
+}
+
+/* The time stamp of a line (at most TS_ROOM bytes): util-print.c
+ * ts_print(), from what line_time() worked out. */
+static char *w_ts(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
+                  char *w)
+{
+    switch (r->cfg.ts_style) {
+    case SF_TS_DEFAULT:
+        w = w_hmsfrac(r, w, l->ts_sec, l->ts_frac, false, false);
+        break;
+    case SF_TS_NONE:
+        return w;
+    case SF_TS_UNIX:
+        if ((uint32_t)l->ts_sec & 0x80000000u) {
+            w = W_LIT(w, "[Error converting time]");
+        } else {
+            w = sf_put_u32(w, (uint32_t)l->ts_sec);
+            w = w_frac(w, l->ts_frac, r->cfg.nano);
+        }
+        break;
+    case SF_TS_DELTA:
+    case SF_TS_SINCE_FIRST:
+        *w++ = l->ts_neg ? '-' : ' ';
+        w = w_hmsfrac(r, w, l->ts_sec, l->ts_frac, false, true);
+        break;
+    case SF_TS_DATE:
+        w = w_hmsfrac(r, w, l->ts_sec, l->ts_frac, true, false);
+        break;
+    }
+    *w++ = ' ';
+    return w;
 }
 
 /* The time a packet's line shows, in the printed precision: the packet's
@@ -247,39 +294,6 @@ static void line_time(struct sf_tdfmt *f, const struct sf_pkt *p,
     }
 }
 
-/* util-print.c ts_print(), from what line_time() worked out */
-static void put_ts(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
-                   struct sf_buf *b)
-{
-    switch (r->cfg.ts_style) {
-    case SF_TS_DEFAULT:
-        put_hmsfrac(r, b, l->ts_sec, l->ts_frac, false, false);
-        sf_buf_putc(b, ' ');
-        break;
-    case SF_TS_NONE:
-        break;
-    case SF_TS_UNIX:
-        if ((uint32_t)l->ts_sec & 0x80000000u) {
-            sf_buf_puts(b, "[Error converting time]");
-        } else {
-            sf_buf_putu(b, (uint32_t)l->ts_sec);
-            put_frac(b, l->ts_frac, r->cfg.nano);
-        }
-        sf_buf_putc(b, ' ');
-        break;
-    case SF_TS_DELTA:
-    case SF_TS_SINCE_FIRST:
-        sf_buf_putc(b, l->ts_neg ? '-' : ' ');
-        put_hmsfrac(r, b, l->ts_sec, l->ts_frac, false, true);
-        sf_buf_putc(b, ' ');
-        break;
-    case SF_TS_DATE:
-        put_hmsfrac(r, b, l->ts_sec, l->ts_frac, true, false);
-        sf_buf_putc(b, ' ');
-        break;
-    }
-}
-
 void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *p)
 {
     /* only -ttt and -ttttt keep time state between lines */
@@ -296,39 +310,33 @@ void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
                           struct sf_buf *b)
 {
     bool nano = f->r.cfg.nano;
-    int64_t sec = (int64_t)(ts_ns / 1000000000);
-    uint32_t frac = (uint32_t)(ts_ns % 1000000000) / (nano ? 1u : 1000u);
-    uint32_t unit = nano ? 1000000000u : 1000000u;
-    switch (f->r.cfg.ts_style) {
-    case SF_TS_DEFAULT:
-    case SF_TS_DATE:
-        put_hmsfrac(&f->r, b, sec, frac, f->r.cfg.ts_style == SF_TS_DATE,
-                    false);
-        sf_buf_putc(b, ' ');
-        break;
-    case SF_TS_NONE:
-        break;
-    case SF_TS_UNIX:
-        sf_buf_putu(b, (uint64_t)sec);
-        put_frac(b, frac, nano);
-        sf_buf_putc(b, ' ');
-        break;
-    case SF_TS_DELTA:
-    case SF_TS_SINCE_FIRST: {
-        int64_t ds = sec - f->first_sec;
-        int64_t df = (int64_t)frac - f->first_frac;
+    struct sf_tdfmt_line l = { .ts_sec = (int64_t)(ts_ns / 1000000000) };
+    l.ts_frac = (uint32_t)(ts_ns % 1000000000) / (nano ? 1u : 1000u);
+    if (f->r.cfg.ts_style == SF_TS_DELTA ||
+        f->r.cfg.ts_style == SF_TS_SINCE_FIRST) {
+        /* since the first packet, and never before it */
+        int64_t ds = l.ts_sec - f->first_sec;
+        int64_t df = (int64_t)l.ts_frac - f->first_frac;
         if (df < 0) {
             ds--;
-            df += unit;
+            df += nano ? 1000000000 : 1000000;
         }
         if (ds < 0)
             ds = 0, df = 0;
-        sf_buf_putc(b, ' ');
-        put_hmsfrac(&f->r, b, ds, (uint32_t)df, false, true);
-        sf_buf_putc(b, ' ');
-        break;
+        l.ts_sec = ds;
+        l.ts_frac = (uint32_t)df;
     }
+    char *start = sf_buf_reserve(b, TS_ROOM);
+    char *w;
+    if (f->r.cfg.ts_style == SF_TS_UNIX) {
+        /* the whole number, where a packet's line says it cannot */
+        w = sf_put_u64(start, (uint64_t)l.ts_sec);
+        w = w_frac(w, l.ts_frac, nano);
+        *w++ = ' ';
+    } else {
+        w = w_ts(&f->r, &l, start);
     }
+    sf_buf_commit(b, (size_t)(w - start));
 }
 
 /* ---- relative sequence numbers (print-tcp.c) ---- */
@@ -547,18 +555,6 @@ bool sf_tdfmt_prepare(struct sf_tdfmt *f, const struct sf_pkt *p,
 
 /* ---- addresses ---- */
 
-/* Local-pointer writing for the hot part of the line: the caller reserves
- * room with sf_buf_reserve() and commits the bytes written. Keeping the
- * write position in a local lets the compiler hold it in a register
- * (stores through char * may alias the sf_buf's own fields). */
-static inline char *w_str(char *w, const char *s, size_t n)
-{
-    memcpy(w, s, n);
-    return w + n;
-}
-
-#define W_LIT(w, lit) w_str((w), (lit), sizeof(lit) - 1)
-
 /* IPv6 text as tcpdump's addrtostr6() (BIND's inet_ntop6): the longest
  * run of two or more zero groups becomes "::" (the first on ties), and an
  * IPv4-mapped or -compatible address ends in dotted quad. */
@@ -619,9 +615,13 @@ static void put_ip6(struct sf_buf *b, const uint8_t *a)
     sf_buf_add(b, text, n);
 }
 
+/* Room for an address as text: the longest IPv6 text (an IPv4-mapped
+ * one, 45) and the bytes w_ip4 and w_ip6_cached write past its end. */
+#define ADDR_ROOM 48
+
 /* put_ip6 through the cache of recent addresses */
-static void put_ip6_cached(struct sf_tdfmt_render *r, struct sf_buf *b,
-                           const uint8_t *a)
+static char *w_ip6_cached(struct sf_tdfmt_render *r, char *w,
+                          const uint8_t *a)
 {
     uint32_t h;
     memcpy(&h, a + 12, 4);
@@ -634,15 +634,15 @@ static void put_ip6_cached(struct sf_tdfmt_render *r, struct sf_buf *b,
         memcpy(e->addr, a, 16);
         e->len = (uint8_t)t.len;
     }
-    sf_buf_add(b, e->text, e->len);
+    memcpy(w, e->text, sizeof(e->text));   /* as in w_hmsfrac */
+    return w + e->len;
 }
 
-static void put_ip4(const struct sf_tdfmt_render *r, struct sf_buf *b,
-                    const uint8_t *a)
+static char *w_ip4(const struct sf_tdfmt_render *r, char *w,
+                   const uint8_t *a)
 {
     /* each octet's text ends in its dot: four fixed-size copies, written
      * out because GCC leaves the four-step loop rolled */
-    char *w = sf_buf_reserve(b, 16);
     size_t n = 0;
     memcpy(w + n, r->octet[a[0]], 4);
     n += r->octet_len[a[0]];
@@ -652,16 +652,21 @@ static void put_ip4(const struct sf_tdfmt_render *r, struct sf_buf *b,
     n += r->octet_len[a[2]];
     memcpy(w + n, r->octet[a[3]], 4);
     n += r->octet_len[a[3]];
-    sf_buf_commit(b, n - 1);            /* not the last dot */
+    return w + n - 1;                   /* not the last dot */
+}
+
+/* An address (at most ADDR_ROOM bytes written). */
+static char *w_ip(struct sf_tdfmt_render *r, char *w, int ver,
+                  const uint8_t *a)
+{
+    return ver == 4 ? w_ip4(r, w, a) : w_ip6_cached(r, w, a);
 }
 
 static void put_ip(struct sf_tdfmt_render *r, struct sf_buf *b, int ver,
                    const uint8_t *a)
 {
-    if (ver == 4)
-        put_ip4(r, b, a);
-    else
-        put_ip6_cached(r, b, a);
+    char *start = sf_buf_reserve(b, ADDR_ROOM);
+    sf_buf_commit(b, (size_t)(w_ip(r, start, ver, a) - start));
 }
 
 void sf_tdfmt_format_addr(int ipver, const uint8_t *a, struct sf_buf *b)
@@ -944,7 +949,8 @@ static bool put_mptcp(const struct sf_tdfmt_render *r, struct sf_buf *b,
         }
         sf_buf_printf(b, " %s id %u ", echo, cp[3]);
         if (len <= 18) {
-            put_ip4(r, b, cp + 4);
+            char *st = sf_buf_reserve(b, ADDR_ROOM);
+            sf_buf_commit(b, (size_t)(w_ip4(r, st, cp + 4) - st));
             if (len == 10 || len == 18)
                 sf_buf_printf(b, ":%u", sf_get_be16(cp + 8));
             if (len == 16)
@@ -1258,22 +1264,22 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
         sf_buf_puts(b, ": [|tcp]");
         return;
     }
+    /* "SRC.PORT > DST.PORT: " */
+    char *start = sf_buf_reserve(b, 2 * (ADDR_ROOM + 6) + 5);
+    char *w = start;
     if (with_addrs) {
-        put_ip(r, b, p->ipver, p->src);
-        sf_buf_putc(b, '.');
+        w = w_ip(r, w, p->ipver, p->src);
+        *w++ = '.';
     }
-    char *w = sf_buf_reserve(b, 16);
     w = sf_put_u32(w, p->sport);
     w = W_LIT(w, " > ");
-    sf_buf_commit(b, (size_t)(w - (b->data + b->len)));
     if (with_addrs) {
-        put_ip(r, b, p->ipver, p->dst);
-        sf_buf_putc(b, '.');
+        w = w_ip(r, w, p->ipver, p->dst);
+        *w++ = '.';
     }
-    w = sf_buf_reserve(b, 16);
     w = sf_put_u32(w, p->dport);
     w = W_LIT(w, ": ");
-    sf_buf_commit(b, (size_t)(w - (b->data + b->len)));
+    sf_buf_commit(b, (size_t)(w - start));
     if (p->reach == SF_REACH_PORTS) {
         sf_buf_puts(b, " [|tcp]");
         return;
@@ -1286,7 +1292,7 @@ static void put_tcp(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
 
     uint32_t seq = sq->seq, ack = sq->ack;
     /* "Flags [..]" to "urg N": at most about 110 bytes */
-    char *start = sf_buf_reserve(b, 160);
+    start = sf_buf_reserve(b, 160);
     w = W_LIT(start, "Flags [");
     memcpy(w, r->flags[p->flags], 8);
     w += r->flags_len[p->flags];
@@ -1357,7 +1363,8 @@ void sf_tdfmt_render(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
         return;
     if (r->cfg.number)
         sf_buf_printf(b, "%5" PRIu64 "  ", p->number);
-    put_ts(r, l, b);
+    char *start = sf_buf_reserve(b, TS_ROOM);
+    sf_buf_commit(b, (size_t)(w_ts(r, l, start) - start));
     put_link(r, p, b);
     if (p->ipver == 4) {
         sf_buf_puts(b, "IP ");
@@ -1375,9 +1382,9 @@ void sf_tdfmt_render(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
             sf_buf_printf(b, "truncated-ip6 - %u bytes missing!",
                           p->ip_missing);
         if (p->ip6_first_nh != 6) {
-            put_ip6_cached(r, b, p->src);
+            put_ip(r, b, 6, p->src);
             sf_buf_puts(b, " > ");
-            put_ip6_cached(r, b, p->dst);
+            put_ip(r, b, 6, p->dst);
             sf_buf_puts(b, ": ");
         }
         put_ip6ext(b, p);
