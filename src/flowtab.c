@@ -7,10 +7,10 @@
  * nodes linked by number and sit on a last-activity list (p0f's age
  * list) for --max-flows eviction and the order in which timeouts act;
  * the end-of-input flush takes them by id, which is first-seen order
- * (never hash order). Timeouts (idle,
- * finished flows, SYN and CLOSE_WAIT timers) run from a timer wheel:
- * each flow sits in the bucket of the earliest time one could act on it,
- * so a sweep looks only at flows that are due, not at every quiet one.
+ * (never hash order). Timeouts (idle, finished flows, SYN and
+ * CLOSE_WAIT timers) run from a timer wheel: each flow sits in the
+ * bucket of the earliest time one could act on it, so a sweep looks only
+ * at flows that are due, not at every quiet one.
  * A small table of closed 4-tuples remembers TIME-WAIT for port_reuse. */
 
 #include "synfin/flowtab.h"

@@ -51,7 +51,7 @@ struct sf_tdfmt_render {
     /* the last formatted "HH:MM:SS" / date, for one second */
     int64_t cached_sec;
     bool cached_valid;
-    char cached_text[40];
+    char cached_text[20];       /* "YYYY-MM-DD HH:MM:SS" and its NUL */
     size_t cached_len;
     struct ifname_cache ifn[8];
     size_t n_ifn;
@@ -156,10 +156,10 @@ static inline char *w_str(char *w, const char *s, size_t n)
 
 #define W_LIT(w, lit) w_str((w), (lit), sizeof(lit) - 1)
 
-/* Room for any time stamp: "-" or " ", the date and time (19), the
- * fraction (".%u" of a corrupt stamp: 11) and a space; or the error
- * text. */
-#define TS_ROOM 40
+/* Room for any time stamp: "-" or " ", the time or date text (under
+ * 40: w_hmsfrac's buffer), the fraction (".%u" of a corrupt stamp: 11)
+ * and a space; or the error text. */
+#define TS_ROOM 56
 
 static char *w_frac(char *w, uint32_t frac, bool nano)
 {
@@ -181,8 +181,7 @@ static char *w_hmsfrac(struct sf_tdfmt_render *r, char *w, int64_t sec,
 {
     if ((uint32_t)sec & 0x80000000u)
         return W_LIT(w, "[Error converting time]");
-    bool cacheable = !utc;
-    if (!cacheable || !r->cached_valid || r->cached_sec != sec) {
+    if (utc || !r->cached_valid || r->cached_sec != sec) {
         time_t t = (time_t)sec;
         struct tm tm;
         struct tm *ok = utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm);
@@ -199,24 +198,20 @@ static char *w_hmsfrac(struct sf_tdfmt_render *r, char *w, int64_t sec,
             put_2(text + 6, tm.tm_sec);
             text[8] = '\0';
         }
-        if (!cacheable) {
-            w = w_str(w, text, strlen(text));
+        size_t n = strlen(text);
+        if (utc || n >= sizeof(r->cached_text)) {
+            w = w_str(w, text, n);
             return w_frac(w, frac, r->cfg.nano);
         }
-        memcpy(r->cached_text, text, sizeof(text));
-        r->cached_len = strlen(text);
+        memcpy(r->cached_text, text, n + 1);
+        r->cached_len = n;
         r->cached_sec = sec;
         r->cached_valid = true;
     }
-    if (r->cached_len <= 20) {
-        /* a constant size, copied inline; only the text counts (TS_ROOM
-         * holds the rest) */
-        memcpy(w, r->cached_text, 20);
-        w += r->cached_len;
-    } else {
-        w = w_str(w, r->cached_text, r->cached_len);
-    }
-    return w_frac(w, frac, r->cfg.nano);
+    /* all of it, a constant size copied inline (TS_ROOM holds it); only
+     * the text counts */
+    memcpy(w, r->cached_text, sizeof(r->cached_text));
+    return w_frac(w + r->cached_len, frac, r->cfg.nano);
 }
 
 /* The time stamp of a line (at most TS_ROOM bytes): util-print.c
@@ -249,6 +244,13 @@ static char *w_ts(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
     }
     *w++ = ' ';
     return w;
+}
+
+static void put_ts(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
+                   struct sf_buf *b)
+{
+    char *start = sf_buf_reserve(b, TS_ROOM);
+    sf_buf_commit(b, (size_t)(w_ts(r, l, start) - start));
 }
 
 /* The time a packet's line shows, in the printed precision: the packet's
@@ -326,16 +328,15 @@ void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
         l.ts_sec = ds;
         l.ts_frac = (uint32_t)df;
     }
-    char *start = sf_buf_reserve(b, TS_ROOM);
-    char *w;
-    if (f->r.cfg.ts_style == SF_TS_UNIX) {
-        /* the whole number, where a packet's line says it cannot */
-        w = sf_put_u64(start, (uint64_t)l.ts_sec);
-        w = w_frac(w, l.ts_frac, nano);
-        *w++ = ' ';
-    } else {
-        w = w_ts(&f->r, &l, start);
+    if (f->r.cfg.ts_style != SF_TS_UNIX) {
+        put_ts(&f->r, &l, b);
+        return;
     }
+    /* the whole number, where a packet's line says it cannot */
+    char *start = sf_buf_reserve(b, TS_ROOM);
+    char *w = sf_put_u64(start, (uint64_t)l.ts_sec);
+    w = w_frac(w, l.ts_frac, nano);
+    *w++ = ' ';
     sf_buf_commit(b, (size_t)(w - start));
 }
 
@@ -841,7 +842,7 @@ static bool put_dss_num(struct sf_buf *b, const char *label, bool wide,
 
 /* print-mptcp.c mptcp_print(); `cp` is the option from its kind byte.
  * Returns false where tcpdump returns 0 ("[bad opt]"). */
-static bool put_mptcp(const struct sf_tdfmt_render *r, struct sf_buf *b,
+static bool put_mptcp(struct sf_tdfmt_render *r, struct sf_buf *b,
                       const uint8_t *cp, unsigned len, uint8_t flags)
 {
     static const char *const names[] = { "capable", "join", "dss",
@@ -949,8 +950,7 @@ static bool put_mptcp(const struct sf_tdfmt_render *r, struct sf_buf *b,
         }
         sf_buf_printf(b, " %s id %u ", echo, cp[3]);
         if (len <= 18) {
-            char *st = sf_buf_reserve(b, ADDR_ROOM);
-            sf_buf_commit(b, (size_t)(w_ip4(r, st, cp + 4) - st));
+            put_ip(r, b, 4, cp + 4);
             if (len == 10 || len == 18)
                 sf_buf_printf(b, ":%u", sf_get_be16(cp + 8));
             if (len == 16)
@@ -1034,7 +1034,7 @@ static const char *option_name(uint8_t kind)
  * left; `cap` is how many of them were captured. tcpdump distinguishes a
  * read past the capture in its GET_ macros (longjmp: " [|tcp]") from a
  * LENCHECK failure (label trunc: " [|tcp]" plus ">" after an option). */
-static enum opt_end put_options(const struct sf_tdfmt_render *r,
+static enum opt_end put_options(struct sf_tdfmt_render *r,
                                 struct sf_buf *b,
                                 const struct sf_tdfmt_line *l,
                                 const struct seqs *sq, const char **proto)
@@ -1363,8 +1363,7 @@ void sf_tdfmt_render(struct sf_tdfmt_render *r, const struct sf_tdfmt_line *l,
         return;
     if (r->cfg.number)
         sf_buf_printf(b, "%5" PRIu64 "  ", p->number);
-    char *start = sf_buf_reserve(b, TS_ROOM);
-    sf_buf_commit(b, (size_t)(w_ts(r, l, start) - start));
+    put_ts(r, l, b);
     put_link(r, p, b);
     if (p->ipver == 4) {
         sf_buf_puts(b, "IP ");
