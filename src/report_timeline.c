@@ -244,8 +244,14 @@ static int on_event(void *ctx, const struct sf_event *ev)
         sf_buf_puts(b, ")\n");
         return queue_text(t);
     }
-    if (ev->kind != SF_EV_PACKET || t->cfg.summary_only)
+    if (ev->kind != SF_EV_PACKET)
         return 0;
+    if (t->cfg.summary_only) {
+        /* no line, but -ttt and -ttttt measure the anomalies' times
+         * from the first packet */
+        sf_tdfmt_skip(t->cfg.fmt, ev->pkt);
+        return 0;
+    }
     /* the formatter and the renderer see every packet shown or not:
      * relative sequence numbers and -ttt depend on all of them */
     const struct sf_pkt *p = ev->pkt;

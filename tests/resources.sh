@@ -54,6 +54,22 @@ synflood 100000 "$tmp/small.pcap"
 read -r rss2 user2 <"$tmp/t2"
 read -r rss3 user3 <"$tmp/t3"
 echo "all-new flows: 100k in ${user2} s, 1M in ${user3} s (user)"
+
+# The timeline and -q print the same tables: the first 50000 rows and
+# anomalies, in the order flows end, -ttttt measured from the first
+# packet (the timeline formats them on its writer thread).
+TZ=UTC "$synfin" -ttttt -r "$tmp/small.pcap" 2>/dev/null |
+    sed -n '/^Anomalies (/,$p' >"$tmp/tl_tables"
+TZ=UTC "$synfin" -q -ttttt -r "$tmp/small.pcap" >"$tmp/q_tables" 2>/dev/null
+check "100k flows: the timeline's tables are -q's" \
+    "$(cmp -s "$tmp/tl_tables" "$tmp/q_tables"; echo $?)"
+check "100k flows: 50000 rows and anomalies kept, the rest counted" \
+    "$(grep -q '^  ... and 50000 more (--json' "$tmp/tl_tables" &&
+       grep -q '^  ... and 50000 more flows, not kept' "$tmp/tl_tables" &&
+       grep -q '^   00:00:00.499990 \[50000\] syn_unanswered' \
+           "$tmp/tl_tables" &&
+       grep -q '^50000  11\.0\.195\.79\.51023 ' "$tmp/tl_tables" &&
+       ! grep -q '\[50001\]\|^50001 ' "$tmp/tl_tables"; echo $?)"
 check "all-new flows: 10x the packets, under 30x the time" \
     "$(awk -v a="$user2" -v b="$user3" 'BEGIN { exit !(b < 30 * (a + 0.05)) }'; echo $?)"
 echo "$pass passed, $fail failed"
