@@ -32,10 +32,18 @@ struct row {
     uint64_t ts_ns;             /* anomalies: sorted by time, then flow */
 };
 
-/* What a packet line or a line of its own becomes on the output queue:
- * everything its text needs, copied, so the writer thread renders it
- * while the main thread goes on (outq.h). */
-enum { REC_PACKET, REC_TEXT };
+/* What a packet line, a line of its own or a finished flow becomes on
+ * the output queue: everything its text needs, copied, so the writer
+ * thread renders it while the main thread goes on (outq.h). */
+enum { REC_PACKET, REC_TEXT, REC_FLOW };
+
+/* A finished flow: its row in the table (if kept), and the first
+ * `nanoms` of its anomalies for the list (those kept). */
+struct flow_note {
+    bool row;
+    uint32_t nanoms;
+    struct sf_tdfmt_origin origin;  /* for the anomalies' times */
+};
 
 struct rec {
     uint8_t kind;
@@ -43,34 +51,41 @@ struct rec {
         uint32_t text_len;          /* REC_TEXT */
         struct sf_event_note ev;    /* REC_PACKET; flow_id 0: not
                                      * decoded, see the line's why */
+        struct flow_note flow;      /* REC_FLOW */
     };
 };
 
-/* the line or the text follows the header */
+/* the line, the text or the flow's copy follows the header */
 #define REC_BODY SF_ALIGN8(sizeof(struct rec))
 
-/* The writer's side: only what rendering needs. */
+/* The flow table and the anomaly list, formatted as flows end, kept in
+ * the order they ended and sorted at the end. */
+struct tables {
+    struct sf_buf cell;         /* a row's cell (empty between uses) */
+    struct sf_buf rows_text;    /* per-flow table rows, formatted */
+    struct row *rows;
+    size_t nrows, caprows;
+    struct sf_buf anoms;        /* anomaly list, formatted */
+    struct row *arows;          /* its lines */
+    size_t nanoms, caparows;
+};
+
+/* The writer's side: only what rendering needs. The tables are the
+ * writer's too, until the queue is drained; without a queue (-q), they
+ * are formatted at once. */
 struct lines {
     struct sf_tdfmt_render *render;
     bool plain, color;
+    struct tables tab;
 };
 
 struct sf_timeline {
     struct sf_timeline_config cfg;
     struct sf_outq *q;          /* packet lines, and lines between them */
     struct lines lines;
-    struct sf_buf scratch;      /* a line of its own, before it is queued;
-                                 * a flow row's cell (empty between uses) */
+    struct sf_buf scratch;      /* a line of its own, before it is queued */
     struct sf_buf out;          /* the end: anomalies, flows, totals */
-    struct sf_buf rows_text;    /* per-flow table rows, formatted */
-    struct row *rows;
-    size_t nrows, caprows;
-    struct sf_buf anoms;        /* anomaly list, formatted */
-    struct row *arows;          /* its lines */
-    size_t caparows;
-    uint64_t nanoms;            /* all of them */
-    size_t kept_anoms;          /* lines in arows */
-    uint64_t dropped_rows;      /* flows beyond MAX_KEPT */
+    uint64_t nanoms;            /* all of them; the first MAX_KEPT listed */
     uint64_t close_counts[7];
     uint64_t anomaly_counts[SF_AN_COUNT];
     uint64_t shown_flows;
@@ -87,12 +102,13 @@ struct sf_timeline *sf_timeline_new(const struct sf_timeline_config *cfg,
     sf_buf_init(&t->out);
     sf_buf_grow(&t->out, FLUSH_AT + 4096);
     sf_buf_init(&t->scratch);
-    sf_buf_init(&t->rows_text);
-    sf_buf_init(&t->anoms);
+    sf_buf_init(&t->lines.tab.cell);
+    sf_buf_init(&t->lines.tab.rows_text);
+    sf_buf_init(&t->lines.tab.anoms);
+    t->lines.render = sf_tdfmt_render_new(cfg->fmt);
+    t->lines.plain = cfg->plain;
+    t->lines.color = cfg->color;
     if (!cfg->summary_only) {
-        t->lines.render = sf_tdfmt_render_new(cfg->fmt);
-        t->lines.plain = cfg->plain;
-        t->lines.color = cfg->color;
         struct sf_outq_config qc = { .fd = cfg->fd,
                                      .line_buffered = cfg->line_buffered,
                                      .render = render,
@@ -110,10 +126,11 @@ void sf_timeline_free(struct sf_timeline *t)
     sf_tdfmt_render_free(t->lines.render);
     sf_buf_fini(&t->out);
     sf_buf_fini(&t->scratch);
-    sf_buf_fini(&t->rows_text);
-    sf_buf_fini(&t->anoms);
-    free(t->arows);
-    free(t->rows);
+    sf_buf_fini(&t->lines.tab.cell);
+    sf_buf_fini(&t->lines.tab.rows_text);
+    sf_buf_fini(&t->lines.tab.anoms);
+    free(t->lines.tab.arows);
+    free(t->lines.tab.rows);
     free(t);
 }
 
@@ -162,15 +179,116 @@ static void annotate(const struct lines *ls, const struct rec *r,
     }
 }
 
+/* A table cell: the text in `cell`, padded to `width` as "%-*s " (left)
+ * or "%*s " (right), then `cell` emptied for the next one. */
+static void put_cell(struct sf_buf *b, struct sf_buf *cell, size_t width,
+                     bool left)
+{
+    sf_buf_put_padded(b, cell->data, cell->len, width, left);
+    sf_buf_putc(b, ' ');
+    sf_buf_reset(cell);
+}
+
+/* The anomaly list is kept formatted, "TIME [ID] type: detail", one
+ * line each, and sorted by time at the end. */
+static void add_anomaly(struct lines *ls, struct sf_tdfmt_origin origin,
+                        const struct sf_flow *f, const struct sf_anomaly *a)
+{
+    struct tables *tab = &ls->tab;
+    struct sf_buf *b = &tab->anoms;
+    if (tab->nanoms == tab->caparows) {
+        tab->caparows = tab->caparows ? tab->caparows * 2 : 64;
+        tab->arows =
+            sf_xrealloc(tab->arows, tab->caparows * sizeof(*tab->arows));
+    }
+    struct row *r = &tab->arows[tab->nanoms++];
+    r->id = f->id;
+    r->ts_ns = a->ts_ns;
+    r->off = b->len;
+    sf_buf_puts(b, "  ");
+    sf_tdfmt_render_time(ls->render, origin, a->ts_ns, b);
+    sf_buf_printf(b, "[%u] %s: ", f->id, sf_anomaly_name(a->type));
+    sf_anomaly_format(f, a, b);
+    sf_buf_putc(b, '\n');
+    r->len = (uint32_t)(b->len - r->off);
+}
+
+/* no printf: -q spends most of its output time on these rows */
+static void add_row(struct tables *tab, const struct sf_flow *f)
+{
+    const struct sf_anomaly *an = sf_flow_an(f);
+    size_t n_an = sf_flow_nan(f);
+    if (tab->nrows == tab->caprows) {
+        tab->caprows = tab->caprows ? tab->caprows * 2 : 64;
+        tab->rows = sf_xrealloc(tab->rows, tab->caprows * sizeof(*tab->rows));
+    }
+    struct sf_buf *b = &tab->rows_text;
+    size_t off = b->len;
+    struct sf_buf *cell = &tab->cell;
+    sf_buf_putu(cell, f->id);
+    put_cell(b, cell, 5, false);
+    sf_buf_putc(b, ' ');
+    sf_endpoint_format(f, SF_CLIENT, cell);
+    put_cell(b, cell, 22, true);
+    sf_endpoint_format(f, SF_SERVER, cell);
+    put_cell(b, cell, 22, true);
+    sf_buf_puts(cell, sf_handshake_name(f->handshake));
+    put_cell(b, cell, 10, true);
+    sf_close_format(f, cell);
+    if (f->half_close)
+        sf_buf_puts(cell, ", half-close");
+    put_cell(b, cell, 24, true);
+    sf_buf_put_secs(cell, sf_flow_since(f, sf_flow_time(f, SF_T_LAST)));
+    put_cell(b, cell, 11, false);
+    sf_buf_putu(cell, f->ep[0].packets + f->ep[1].packets);
+    put_cell(b, cell, 6, false);
+    sf_buf_putc(b, ' ');
+    sf_buf_puts(cell, sf_flow_conn_state(f));
+    put_cell(b, cell, 6, true);
+    if (n_an == 0)
+        sf_buf_puts(b, "-");
+    for (size_t i = 0; i < n_an; i++) {
+        /* each type once, in order of appearance */
+        bool dup = false;
+        for (size_t j = 0; j < i; j++)
+            dup |= an[j].type == an[i].type;
+        if (dup)
+            continue;
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_puts(b, sf_anomaly_name(an[i].type));
+    }
+    sf_buf_putc(b, '\n');
+    tab->rows[tab->nrows].id = f->id;
+    tab->rows[tab->nrows].off = off;
+    tab->rows[tab->nrows].len = (uint32_t)(b->len - off);
+    tab->nrows++;
+}
+
+/* What on_flow_end decided to keep of `f`, formatted. */
+static void add_flow(struct lines *ls, const struct flow_note *n,
+                     const struct sf_flow *f)
+{
+    const struct sf_anomaly *an = sf_flow_an(f);
+    for (size_t i = 0; i < n->nanoms; i++)
+        add_anomaly(ls, n->origin, f, &an[i]);
+    if (n->row)
+        add_row(&ls->tab, f);
+}
+
 /* The output queue's callback: on the writer thread, it sees only the
  * record and `struct lines`. */
 static void render(void *ctx, const void *rec, struct sf_buf *out)
 {
-    const struct lines *ls = ctx;
+    struct lines *ls = ctx;
     const struct rec *r = rec;
     const unsigned char *body = (const unsigned char *)rec + REC_BODY;
     if (r->kind == REC_TEXT) {
         sf_buf_add(out, (const char *)body, r->text_len);
+        return;
+    }
+    if (r->kind == REC_FLOW) {
+        add_flow(ls, &r->flow, (const struct sf_flow *)body);
         return;
     }
     const struct sf_tdfmt_line *l = (const struct sf_tdfmt_line *)body;
@@ -191,33 +309,6 @@ static int queue_text(struct sf_timeline *t)
     memcpy((unsigned char *)r + REC_BODY, t->scratch.data, t->scratch.len);
     sf_buf_reset(&t->scratch);
     return sf_outq_end(t->q);
-}
-
-/* The anomaly list is kept formatted, "TIME [ID] type: detail", one
- * line each, and sorted by time at the end. */
-static void record_anomaly(struct sf_timeline *t, const struct sf_flow *f,
-                           const struct sf_anomaly *a)
-{
-    struct sf_buf *b = &t->anoms;
-    t->nanoms++;
-    if (a->type < SF_AN_COUNT)
-        t->anomaly_counts[a->type]++;
-    if (t->kept_anoms == MAX_KEPT)
-        return;
-    if (t->kept_anoms == t->caparows) {
-        t->caparows = t->caparows ? t->caparows * 2 : 64;
-        t->arows = sf_xrealloc(t->arows, t->caparows * sizeof(*t->arows));
-    }
-    struct row *r = &t->arows[t->kept_anoms++];
-    r->id = f->id;
-    r->ts_ns = a->ts_ns;
-    r->off = b->len;
-    sf_buf_puts(b, "  ");
-    sf_tdfmt_format_time(t->cfg.fmt, a->ts_ns, b);
-    sf_buf_printf(b, "[%u] %s: ", f->id, sf_anomaly_name(a->type));
-    sf_anomaly_format(f, a, b);
-    sf_buf_putc(b, '\n');
-    r->len = (uint32_t)(b->len - r->off);
 }
 
 static int on_event(void *ctx, const struct sf_event *ev)
@@ -267,16 +358,6 @@ static int on_event(void *ctx, const struct sf_event *ev)
     return sf_outq_end(t->q);
 }
 
-/* A table cell: the text in `cell`, padded to `width` as "%-*s " (left)
- * or "%*s " (right), then `cell` emptied for the next one. */
-static void put_cell(struct sf_buf *b, struct sf_buf *cell, size_t width,
-                     bool left)
-{
-    sf_buf_put_padded(b, cell->data, cell->len, width, left);
-    sf_buf_putc(b, ' ');
-    sf_buf_reset(cell);
-}
-
 static int on_flow_end(void *ctx, const struct sf_flow *f, uint64_t end_ns)
 {
     struct sf_timeline *t = ctx;
@@ -285,62 +366,29 @@ static int on_flow_end(void *ctx, const struct sf_flow *f, uint64_t end_ns)
     (void)end_ns;
     if (f->close < 7)
         t->close_counts[f->close]++;
-    for (size_t i = 0; i < n_an; i++)
-        record_anomaly(t, f, &an[i]);
-    if (t->cfg.plain || (t->cfg.anomalies_only && n_an == 0))
-        return 0;
-    t->shown_flows++;
-    if (t->nrows == MAX_KEPT) {
-        t->dropped_rows++;
-        return 0;
-    }
-    if (t->nrows == t->caprows) {
-        t->caprows = t->caprows ? t->caprows * 2 : 64;
-        t->rows = sf_xrealloc(t->rows, t->caprows * sizeof(*t->rows));
-    }
-    /* no printf: -q spends most of its output time on these rows */
-    struct sf_buf *b = &t->rows_text;
-    size_t off = b->len;
-    struct sf_buf *cell = &t->scratch;
-    sf_buf_putu(cell, f->id);
-    put_cell(b, cell, 5, false);
-    sf_buf_putc(b, ' ');
-    sf_endpoint_format(f, SF_CLIENT, cell);
-    put_cell(b, cell, 22, true);
-    sf_endpoint_format(f, SF_SERVER, cell);
-    put_cell(b, cell, 22, true);
-    sf_buf_puts(cell, sf_handshake_name(f->handshake));
-    put_cell(b, cell, 10, true);
-    sf_close_format(f, cell);
-    if (f->half_close)
-        sf_buf_puts(cell, ", half-close");
-    put_cell(b, cell, 24, true);
-    sf_buf_put_secs(cell, sf_flow_since(f, sf_flow_time(f, SF_T_LAST)));
-    put_cell(b, cell, 11, false);
-    sf_buf_putu(cell, f->ep[0].packets + f->ep[1].packets);
-    put_cell(b, cell, 6, false);
-    sf_buf_putc(b, ' ');
-    sf_buf_puts(cell, sf_flow_conn_state(f));
-    put_cell(b, cell, 6, true);
-    if (n_an == 0)
-        sf_buf_puts(b, "-");
+    /* the first MAX_KEPT anomalies and shown rows are kept: what is
+     * kept of this flow is decided here, in the order flows end */
+    struct flow_note n = { .origin = sf_tdfmt_origin(t->cfg.fmt) };
     for (size_t i = 0; i < n_an; i++) {
-        /* each type once, in order of appearance */
-        bool dup = false;
-        for (size_t j = 0; j < i; j++)
-            dup |= an[j].type == an[i].type;
-        if (dup)
-            continue;
-        if (i)
-            sf_buf_putc(b, ',');
-        sf_buf_puts(b, sf_anomaly_name(an[i].type));
+        if (an[i].type < SF_AN_COUNT)
+            t->anomaly_counts[an[i].type]++;
+        if (t->nanoms++ < MAX_KEPT)
+            n.nanoms++;
     }
-    sf_buf_putc(b, '\n');
-    t->rows[t->nrows].id = f->id;
-    t->rows[t->nrows].off = off;
-    t->rows[t->nrows].len = (uint32_t)(b->len - off);
-    t->nrows++;
-    return 0;
+    if (!t->cfg.plain && (!t->cfg.anomalies_only || n_an > 0))
+        n.row = t->shown_flows++ < MAX_KEPT;
+    if (!n.row && !n.nanoms)
+        return 0;
+    if (!t->q) {
+        add_flow(&t->lines, &n, f);
+        return 0;
+    }
+    /* the flow is freed after this call: the record carries a copy */
+    struct rec *r = sf_outq_begin(t->q, REC_BODY + sf_flow_copy_size(f));
+    r->kind = REC_FLOW;
+    r->flow = n;
+    sf_flow_copy((unsigned char *)r + REC_BODY, f);
+    return sf_outq_end(t->q);
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -365,6 +413,7 @@ static int finish(void *ctx, const struct sf_totals *tot)
 {
     struct sf_timeline *t = ctx;
     struct sf_buf *b = &t->out;
+    struct tables *tab = &t->lines.tab;   /* ours again once drained */
     if (t->q) {
         int rc = sf_outq_drain(t->q);
         if (rc || t->cfg.plain)
@@ -374,39 +423,40 @@ static int finish(void *ctx, const struct sf_totals *tot)
         sf_buf_putc(b, '\n');
     if (t->nanoms) {
         sf_buf_printf(b, "Anomalies (%llu):\n", (unsigned long long)t->nanoms);
-        qsort(t->arows, t->kept_anoms, sizeof(*t->arows), anomaly_cmp);
-        for (size_t i = 0; i < t->kept_anoms; i++) {
-            sf_buf_add(b, t->anoms.data + t->arows[i].off, t->arows[i].len);
+        qsort(tab->arows, tab->nanoms, sizeof(*tab->arows), anomaly_cmp);
+        for (const struct row *r = tab->arows; r < tab->arows + tab->nanoms;
+             r++) {
+            sf_buf_add(b, tab->anoms.data + r->off, r->len);
             if (b->len >= FLUSH_AT) {
                 int rc = sf_buf_write(b, t->cfg.fd);
                 if (rc)
                     return rc;
             }
         }
-        if (t->kept_anoms < t->nanoms)
+        if (tab->nanoms < t->nanoms)
             sf_buf_printf(b, "  ... and %llu more (--json lists them all)\n",
-                          (unsigned long long)(t->nanoms - t->kept_anoms));
+                          (unsigned long long)(t->nanoms - tab->nanoms));
         sf_buf_putc(b, '\n');
     }
-    if (t->nrows)               /* qsort(NULL, 0, ...) is undefined */
-        qsort(t->rows, t->nrows, sizeof(*t->rows), row_cmp);
+    if (tab->nrows)             /* qsort(NULL, 0, ...) is undefined */
+        qsort(tab->rows, tab->nrows, sizeof(*tab->rows), row_cmp);
     sf_buf_printf(b, "Flows (%llu):\n", (unsigned long long)t->shown_flows);
-    if (t->nrows)
+    if (tab->nrows)
         sf_buf_printf(b, "%5s  %-22s %-22s %-10s %-24s %11s %6s  %-6s %s\n",
                       "id", "client", "server", "handshake", "close",
                       "duration", "pkts", "zeek", "anomalies");
-    for (size_t i = 0; i < t->nrows; i++) {
-        sf_buf_add(b, t->rows_text.data + t->rows[i].off, t->rows[i].len);
+    for (const struct row *r = tab->rows; r < tab->rows + tab->nrows; r++) {
+        sf_buf_add(b, tab->rows_text.data + r->off, r->len);
         if (b->len >= FLUSH_AT) {
             int rc = sf_buf_write(b, t->cfg.fd);
             if (rc)
                 return rc;
         }
     }
-    if (t->dropped_rows)
+    if (t->shown_flows > tab->nrows)
         sf_buf_printf(b, "  ... and %llu more flows, not kept for this table "
                       "(--json lists them all)\n",
-                      (unsigned long long)t->dropped_rows);
+                      (unsigned long long)(t->shown_flows - tab->nrows));
     sf_buf_printf(b, "\nPackets: %llu read, %llu TCP, %llu not decoded",
                   (unsigned long long)tot->packets,
                   (unsigned long long)tot->tcp,

@@ -308,17 +308,23 @@ void sf_tdfmt_skip(struct sf_tdfmt *f, const struct sf_pkt *p)
     line_time(f, p, &l);
 }
 
-void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
-                          struct sf_buf *b)
+struct sf_tdfmt_origin sf_tdfmt_origin(const struct sf_tdfmt *f)
 {
-    bool nano = f->r.cfg.nano;
+    struct sf_tdfmt_origin o = { .sec = f->first_sec, .frac = f->first_frac };
+    return o;
+}
+
+void sf_tdfmt_render_time(struct sf_tdfmt_render *r, struct sf_tdfmt_origin o,
+                          uint64_t ts_ns, struct sf_buf *b)
+{
+    bool nano = r->cfg.nano;
     struct sf_tdfmt_line l = { .ts_sec = (int64_t)(ts_ns / 1000000000) };
     l.ts_frac = (uint32_t)(ts_ns % 1000000000) / (nano ? 1u : 1000u);
-    if (f->r.cfg.ts_style == SF_TS_DELTA ||
-        f->r.cfg.ts_style == SF_TS_SINCE_FIRST) {
+    if (r->cfg.ts_style == SF_TS_DELTA ||
+        r->cfg.ts_style == SF_TS_SINCE_FIRST) {
         /* since the first packet, and never before it */
-        int64_t ds = l.ts_sec - f->first_sec;
-        int64_t df = (int64_t)l.ts_frac - f->first_frac;
+        int64_t ds = l.ts_sec - o.sec;
+        int64_t df = (int64_t)l.ts_frac - o.frac;
         if (df < 0) {
             ds--;
             df += nano ? 1000000000 : 1000000;
@@ -328,8 +334,8 @@ void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
         l.ts_sec = ds;
         l.ts_frac = (uint32_t)df;
     }
-    if (f->r.cfg.ts_style != SF_TS_UNIX) {
-        put_ts(&f->r, &l, b);
+    if (r->cfg.ts_style != SF_TS_UNIX) {
+        put_ts(r, &l, b);
         return;
     }
     /* the whole number, where a packet's line says it cannot */
@@ -338,6 +344,12 @@ void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
     w = w_frac(w, l.ts_frac, nano);
     *w++ = ' ';
     sf_buf_commit(b, (size_t)(w - start));
+}
+
+void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
+                          struct sf_buf *b)
+{
+    sf_tdfmt_render_time(&f->r, sf_tdfmt_origin(f), ts_ns, b);
 }
 
 /* ---- relative sequence numbers (print-tcp.c) ---- */

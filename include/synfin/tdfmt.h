@@ -99,4 +99,17 @@ void sf_tdfmt_format_addr(int ipver, const uint8_t *addr, struct sf_buf *out);
 void sf_tdfmt_format_time(struct sf_tdfmt *f, uint64_t ts_ns,
                           struct sf_buf *out);
 
+/* The first packet's time, which sf_tdfmt_format_time measures -ttt and
+ * -ttttt from: set by the first packet prepared or skipped, then fixed. */
+struct sf_tdfmt_origin {
+    int64_t sec;
+    uint32_t frac;           /* in the printed precision */
+};
+struct sf_tdfmt_origin sf_tdfmt_origin(const struct sf_tdfmt *f);
+
+/* sf_tdfmt_format_time on a renderer, for a formatter whose origin was
+ * `o`: so that another thread can print those times too. */
+void sf_tdfmt_render_time(struct sf_tdfmt_render *r, struct sf_tdfmt_origin o,
+                          uint64_t ts_ns, struct sf_buf *out);
+
 #endif /* SF_TDFMT_H */
