@@ -55,6 +55,8 @@ struct sf_event {
     bool half_close_data;           /* also data after the peer's FIN */
     bool at_end;                    /* SF_EV_ANOMALY: found as the flow
                                      * ended, not by a timeout */
+    /* the arrays hold `nstates` and `nanom` entries; the rest is not
+     * set (the tracker fills events field by field, for speed) */
     uint8_t nstates;
     struct sf_state_change states[SF_EV_MAX_STATES];
     uint8_t nanom;
@@ -86,7 +88,7 @@ static inline void sf_event_note(struct sf_event_note *n,
     n->retransmit = ev->retransmit;
     n->half_close_data = ev->half_close_data;
     n->nstates = ev->nstates;
-    for (uint8_t i = 0; i < SF_EV_MAX_STATES; i++)
+    for (uint8_t i = 0; i < ev->nstates; i++)
         n->states[i] = ev->states[i];
     n->nanom = ev->nanom;
     for (uint8_t i = 0; i < ev->nanom; i++)
