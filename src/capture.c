@@ -126,7 +126,6 @@ struct sf_capture {
     const char *filter;
     struct filter_prog *progs;
     size_t nprogs;
-    struct source *last;    /* returned last time: refill before use */
     uint64_t frames;        /* read from files */
     uint64_t number;        /* returned */
     int err;                /* sticky */
@@ -1179,10 +1178,6 @@ int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr, char *errbuf)
     if (cap->live)
         return live_next(cap, fr, errbuf);
     for (;;) {
-        if (cap->last) {
-            cap->last->have = false;
-            cap->last = NULL;
-        }
         struct source *best = NULL;
         for (size_t i = 0; i < cap->nsrc; i++) {
             struct source *s = &cap->src[i];
@@ -1201,7 +1196,11 @@ int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr, char *errbuf)
         }
         if (!best)
             return 0;
-        cap->last = best;
+        /* taken: the next call refills this source (its bytes stay until
+         * then). Cleared now, not at the start of the next call: there
+         * the flag was read right after this store, a byte written and a
+         * word read, which the CPU cannot forward (a stall per packet) */
+        best->have = false;
         cap->frames++;
         if (cap->filter) {
             const struct bpf_program *prog;
