@@ -424,8 +424,8 @@ static int finish(void *ctx, const struct sf_totals *tot)
     if (t->nanoms) {
         sf_buf_printf(b, "Anomalies (%llu):\n", (unsigned long long)t->nanoms);
         qsort(tab->arows, tab->nanoms, sizeof(*tab->arows), anomaly_cmp);
-        for (const struct row *r = tab->arows; r < tab->arows + tab->nanoms;
-             r++) {
+        for (size_t i = 0; i < tab->nanoms; i++) {
+            const struct row *r = &tab->arows[i];
             sf_buf_add(b, tab->anoms.data + r->off, r->len);
             if (b->len >= FLUSH_AT) {
                 int rc = sf_buf_write(b, t->cfg.fd);
@@ -445,7 +445,8 @@ static int finish(void *ctx, const struct sf_totals *tot)
         sf_buf_printf(b, "%5s  %-22s %-22s %-10s %-24s %11s %6s  %-6s %s\n",
                       "id", "client", "server", "handshake", "close",
                       "duration", "pkts", "zeek", "anomalies");
-    for (const struct row *r = tab->rows; r < tab->rows + tab->nrows; r++) {
+    for (size_t i = 0; i < tab->nrows; i++) {  /* rows may be NULL */
+        const struct row *r = &tab->rows[i];
         sf_buf_add(b, tab->rows_text.data + r->off, r->len);
         if (b->len >= FLUSH_AT) {
             int rc = sf_buf_write(b, t->cfg.fd);
