@@ -247,17 +247,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct sf_totals tot;
     memset(&tot, 0, sizeof(tot));
     uint64_t last_ns = 0;
-    struct sf_frame fr;
+    const struct sf_frame *fr;
     struct sf_pkt pkt;
     int rc, out_rc = 0;
     unsigned frames = 0;
     while (frames < MAX_FRAMES && (rc = sf_capture_next(cap, &fr,
                                                           errbuf)) == 1) {
         frames++;
-        if (fr.caplen > 262144 || fr.number != frames)
+        if (fr->caplen > 262144 || fr->number != frames)
             abort();
         tot.packets++;
-        if (sf_pipeline_decode(&fr, &pkt) == SF_DECODE_OK)
+        if (sf_pipeline_decode(fr, &pkt) == SF_DECODE_OK)
             tot.tcp++;
         if (sf_pkt_ns(&pkt) > last_ns)
             last_ns = sf_pkt_ns(&pkt);

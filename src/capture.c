@@ -121,6 +121,7 @@ struct sf_capture {
     bool live_nano;         /* libpcap gives nanoseconds */
     int live_fd;            /* to poll(): libpcap's timeout does not
                              * return on an idle TPACKET_V3 socket */
+    struct sf_frame live_frame; /* the one sf_capture_next returned */
     volatile sig_atomic_t stop;
     char *iface;            /* its name, for messages */
     const char *filter;
@@ -1042,7 +1043,7 @@ static int live_open(struct sf_capture *cap,
     return 0;
 }
 
-static int live_next(struct sf_capture *cap, struct sf_frame *fr,
+static int live_next(struct sf_capture *cap, const struct sf_frame **out,
                      char *errbuf)
 {
     struct pcap_pkthdr *h;
@@ -1073,6 +1074,7 @@ static int live_next(struct sf_capture *cap, struct sf_frame *fr,
     if (cap->dump)
         pcap_dump((u_char *)cap->dump, h, data);
     cap->frames++;
+    struct sf_frame *fr = &cap->live_frame;
     memset(fr, 0, sizeof(*fr));
     fr->dlt = cap->live_dlt;
     fr->ts_sec = h->ts.tv_sec;
@@ -1083,6 +1085,7 @@ static int live_next(struct sf_capture *cap, struct sf_frame *fr,
     fr->data = data;        /* libpcap's, valid until the next call */
     fr->file = cap->iface;
     fr->number = ++cap->number;
+    *out = fr;
     return 1;
 }
 
@@ -1169,7 +1172,8 @@ static bool time_back(struct source *s)
     return back;
 }
 
-int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr, char *errbuf)
+int sf_capture_next(struct sf_capture *cap, const struct sf_frame **fr,
+                    char *errbuf)
 {
     if (cap->err) {
         sf_errbuf_set(errbuf, "%s", cap->errmsg);
@@ -1215,10 +1219,10 @@ int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr, char *errbuf)
             if (!pcap_offline_filter(prog, &h, best->cur.data))
                 continue;
         }
-        *fr = best->cur;
-        fr->file = best->path;
-        fr->number = ++cap->number;
-        fr->time_back = time_back(best);
+        best->cur.file = best->path;
+        best->cur.number = ++cap->number;
+        best->cur.time_back = time_back(best);
+        *fr = &best->cur;
         return 1;
     }
 }

@@ -794,7 +794,7 @@ static int run(const struct options *o)
                                             isatty(STDERR_FILENO))) };
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
     pr.last = pr.start;
-    struct sf_frame fr;
+    const struct sf_frame *fr;
     struct sf_pkt pkt;
     struct warnings warn;
     memset(&warn, 0, sizeof(warn));
@@ -815,12 +815,12 @@ static int run(const struct options *o)
             break;
         tot.packets++;
         struct sf_pkt *p = ho ? sf_handoff_begin(ho) : &pkt;
-        if (sf_pipeline_decode(&fr, p) == SF_DECODE_OK)
+        if (sf_pipeline_decode(fr, p) == SF_DECODE_OK)
             tot.tcp++;
         else
             count_reason(&reasons, p);
         if (!live)
-            warn_frame(&warn, &fr, p);
+            warn_frame(&warn, fr, p);
         if (sf_pkt_ns(p) > last_ns)
             last_ns = sf_pkt_ns(p);
         out_rc = ho ? sf_handoff_end(ho)

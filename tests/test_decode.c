@@ -303,16 +303,16 @@ static void test_testdata_every_cut(void **state)
         if (sf_capture_open(&cap, &ccfg, errbuf) != 0)
             fail_msg("%s", errbuf);
         files++;
-        struct sf_frame fr;
+        const struct sf_frame *fr;
         int rc;
         while ((rc = sf_capture_next(cap, &fr, errbuf)) == 1) {
             packets++;
             struct sf_pkt p;
-            if (decode_exact(fr.dlt, fr.data, fr.caplen, fr.wirelen, fmt,
+            if (decode_exact(fr->dlt, fr->data, fr->caplen, fr->wirelen, fmt,
                              &p) == SF_DECODE_OK)
                 ok++;
-            for (uint32_t cut = 0; cut < fr.caplen; cut++)
-                decode_exact(fr.dlt, fr.data, cut, fr.wirelen, fmt, &p);
+            for (uint32_t cut = 0; cut < fr->caplen; cut++)
+                decode_exact(fr->dlt, fr->data, cut, fr->wirelen, fmt, &p);
         }
         /* crafted files may end in an error on purpose; only broken-*
          * files are allowed to, and they were skipped */

@@ -33,8 +33,9 @@ struct sf_capture_config {
  * time moved on (for timeouts that fire without packets). */
 #define SF_CAPTURE_TICK 2
 
-/* One frame. `data` and `file` are borrowed: valid until the next
- * sf_capture_next() or sf_capture_close() (libpcap's rule). */
+/* One frame, the capture's: valid, with the bytes `data` and the name
+ * `file` point to, until the next sf_capture_next() or
+ * sf_capture_close() (libpcap's rule). */
 struct sf_frame {
     int dlt;                    /* DLT_ value of the frame's interface */
     int64_t ts_sec;
@@ -57,12 +58,14 @@ SF_NODISCARD int sf_capture_open(struct sf_capture **out,
                                  char *errbuf);
 
 /* Next frame that passes the filter, in timestamp order across files.
- * Returns 1 with *fr filled, 0 at the end of every input (live: after
+ * Returns 1 with *fr pointing at it (not a copy: the parser has just
+ * written it field by field, and a copy's wider loads of those fields
+ * stall), 0 at the end of every input (live: after
  * sf_capture_breakloop), SF_CAPTURE_TICK (live: no packet for a tenth of
  * a second), or a negative sf_err with errbuf set ("FILE: what (packet
  * N)"); after an error the capture returns the same error again. */
-SF_NODISCARD int sf_capture_next(struct sf_capture *cap, struct sf_frame *fr,
-                                 char *errbuf);
+SF_NODISCARD int sf_capture_next(struct sf_capture *cap,
+                                 const struct sf_frame **fr, char *errbuf);
 
 /* True when some input stamps packets more finely than microseconds
  * (nanosecond pcap, or a pcapng interface's if_tsresol): outputs then
