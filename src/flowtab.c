@@ -97,12 +97,6 @@ struct sf_flowtab {
 
 /* ---- keys ---- */
 
-struct key {
-    uint8_t ver;
-    uint8_t a[16], b[16];    /* canonical: lower endpoint first */
-    uint16_t pa, pb;
-};
-
 /* The helpers below take the address length as an argument that is a
  * constant at each call (4 or 16) and are always inlined: an equality
  * memcmp of a constant size is then loads and compares, not a libc call
@@ -124,34 +118,6 @@ static SF_ALWAYS_INLINE int endpoint_cmp(const uint8_t *x, uint16_t px,
     return px < py ? -1 : px > py;
 }
 
-static SF_ALWAYS_INLINE void key_fill(struct key *k, const uint8_t *src,
-                                      uint16_t sport, const uint8_t *dst,
-                                      uint16_t dport, size_t alen)
-{
-    if (endpoint_cmp(src, sport, dst, dport, alen) <= 0) {
-        memcpy(k->a, src, alen);
-        memcpy(k->b, dst, alen);
-        k->pa = sport;
-        k->pb = dport;
-    } else {
-        memcpy(k->a, dst, alen);
-        memcpy(k->b, src, alen);
-        k->pa = dport;
-        k->pb = sport;
-    }
-}
-
-static void key_make(struct key *k, uint8_t ver, const uint8_t *src,
-                     uint16_t sport, const uint8_t *dst, uint16_t dport)
-{
-    memset(k, 0, sizeof(*k));           /* zeroed before filling */
-    k->ver = ver;
-    if (ver == 6)
-        key_fill(k, src, sport, dst, dport, 16);
-    else
-        key_fill(k, src, sport, dst, dport, 4);
-}
-
 static uint64_t mix(uint64_t h)
 {
     h ^= h >> 33;
@@ -162,28 +128,43 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
-/* Seeded and symmetric by construction (the key is canonical). */
-static uint64_t key_hash(const struct sf_flowtab *ft, const struct key *k)
+/* Seeded and symmetric: the endpoints are hashed in canonical order,
+ * the lower first. Straight from the addresses, with no key built. */
+static SF_ALWAYS_INLINE uint64_t tuple_hash_n(const struct sf_flowtab *ft,
+                                              uint8_t ver, const uint8_t *a,
+                                              uint16_t pa, const uint8_t *b,
+                                              uint16_t pb, size_t alen)
 {
-    uint64_t h = ft->seed ^ k->ver;
-    size_t alen = k->ver == 6 ? 16 : 4;
+    if (endpoint_cmp(a, pa, b, pb, alen) > 0) {
+        const uint8_t *t = a;
+        uint16_t pt = pa;
+        a = b, pa = pb;
+        b = t, pb = pt;
+    }
+    uint64_t h = ft->seed ^ ver;
     for (size_t i = 0; i < alen; i += 4) {
         uint32_t wa, wb;
-        memcpy(&wa, k->a + i, 4);
-        memcpy(&wb, k->b + i, 4);
+        memcpy(&wa, a + i, 4);
+        memcpy(&wb, b + i, 4);
         h = mix(h ^ ((uint64_t)wa << 32 | wb));
     }
-    h = mix(h ^ ((uint64_t)k->pa << 16 | k->pb));
+    h = mix(h ^ ((uint64_t)pa << 16 | pb));
     return h ? h : 1;
 }
 
-/* The hash of a flow's 4-tuple, as key_hash gives it for its packets. */
+static uint64_t tuple_hash(const struct sf_flowtab *ft, uint8_t ver,
+                           const uint8_t *src, uint16_t sport,
+                           const uint8_t *dst, uint16_t dport)
+{
+    return ver == 6 ? tuple_hash_n(ft, ver, src, sport, dst, dport, 16)
+                    : tuple_hash_n(ft, ver, src, sport, dst, dport, 4);
+}
+
+/* The hash of a flow's 4-tuple, as its packets give it. */
 static uint64_t flow_hash(const struct sf_flowtab *ft, const struct sf_flow *f)
 {
-    struct key k;
-    key_make(&k, f->ipver, sf_flow_addr(f, 0), f->ep[0].port,
-             sf_flow_addr(f, 1), f->ep[1].port);
-    return key_hash(ft, &k);
+    return tuple_hash(ft, f->ipver, sf_flow_addr(f, 0), f->ep[0].port,
+                      sf_flow_addr(f, 1), f->ep[1].port);
 }
 
 static SF_ALWAYS_INLINE bool tuple_matches(const struct sf_flow *f,
@@ -714,9 +695,7 @@ int sf_flowtab_input(struct sf_flowtab *ft, const struct sf_pkt *p,
     int rc = sf_flowtab_tick(ft, ts, sink);
     if (rc)
         return rc;
-    struct key k;
-    key_make(&k, p->ipver, p->src, p->sport, p->dst, p->dport);
-    uint64_t h = key_hash(ft, &k);
+    uint64_t h = tuple_hash(ft, p->ipver, p->src, p->sport, p->dst, p->dport);
     uint32_t i = ft->slots[slot_find(ft, h, p)];
     uint8_t reuse = 0;              /* 1: previous open, 2: in TIME-WAIT */
     uint64_t closed_ns = 0;
