@@ -148,11 +148,16 @@ static void annotate(const struct lines *ls, const struct rec *r,
         sf_buf_puts(b, p->why ? p->why : "?");
         return;
     }
-    sf_buf_puts(b, "  # [");
-    sf_buf_putu(b, r->ev.flow_id);
-    sf_buf_putc(b, ']');
-    const char *step = sf_step_name(r->ev.step);
-    if (r->ev.step != SF_STEP_DATA && r->ev.step != SF_STEP_ACK && *step) {
+    /* "  # [ID]" through one pointer: most lines say nothing more */
+    char *start = sf_buf_reserve(b, 16), *w = start;
+    memcpy(w, "  # [", 5);
+    w = sf_put_u32(w + 5, r->ev.flow_id);
+    *w++ = ']';
+    sf_buf_commit(b, (size_t)(w - start));
+    const char *step = r->ev.step != SF_STEP_DATA && r->ev.step != SF_STEP_ACK
+                           ? sf_step_name(r->ev.step)
+                           : "";
+    if (*step) {
         sf_buf_putc(b, ' ');
         color(ls, b, C_STEP);
         sf_buf_puts(b, step);
