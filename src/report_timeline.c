@@ -396,22 +396,38 @@ static int on_flow_end(void *ctx, const struct sf_flow *f, uint64_t end_ns)
     return sf_outq_end(t->q);
 }
 
-static int row_cmp(const void *a, const void *b)
+/* The kept rows in print order, as indexes: by time (the anomalies;
+ * `by_time`), then flow, then the order they were kept. Stable sorts,
+ * the last key first. `ord` and `tmp` have room for n each. */
+static void row_order(const struct row *rows, size_t n, bool by_time,
+                      struct sf_keyed *ord, struct sf_keyed *tmp)
 {
-    const struct row *x = a, *y = b;
-    return x->id < y->id ? -1 : x->id > y->id;
+    for (size_t i = 0; i < n; i++)
+        ord[i] = (struct sf_keyed){ .key = rows[i].id, .tag = (uint32_t)i };
+    sf_sort_keyed(ord, tmp, n);
+    if (!by_time)
+        return;
+    for (size_t i = 0; i < n; i++)
+        ord[i].key = rows[ord[i].tag].ts_ns;
+    sf_sort_keyed(ord, tmp, n);
 }
 
-/* by time, then flow, then the order they were found (qsort is not
- * stable: the offset keeps it deterministic) */
-static int anomaly_cmp(const void *a, const void *b)
+/* Appends the rows in that order, writing out as the buffer fills. */
+static int put_rows(struct sf_timeline *t, const struct row *rows,
+                    const struct sf_buf *text, const struct sf_keyed *ord,
+                    size_t n)
 {
-    const struct row *x = a, *y = b;
-    if (x->ts_ns != y->ts_ns)
-        return x->ts_ns < y->ts_ns ? -1 : 1;
-    if (x->id != y->id)
-        return x->id < y->id ? -1 : 1;
-    return x->off < y->off ? -1 : x->off > y->off;
+    struct sf_buf *b = &t->out;
+    for (size_t i = 0; i < n; i++) {
+        const struct row *r = &rows[ord[i].tag];
+        sf_buf_add(b, text->data + r->off, r->len);
+        if (b->len >= FLUSH_AT) {
+            int rc = sf_buf_write(b, t->cfg.fd);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
 }
 
 static int finish(void *ctx, const struct sf_totals *tot)
@@ -426,39 +442,30 @@ static int finish(void *ctx, const struct sf_totals *tot)
     }
     if (!t->cfg.summary_only)       /* the packets end at a blank line */
         sf_buf_putc(b, '\n');
+    size_t most = tab->nrows > tab->nanoms ? tab->nrows : tab->nanoms;
+    struct sf_keyed *ord = sf_xmalloc((2 * most + 1) * sizeof(*ord));
+    struct sf_keyed *tmp = ord + most;
+    int rc = 0;
     if (t->nanoms) {
         sf_buf_printf(b, "Anomalies (%llu):\n", (unsigned long long)t->nanoms);
-        qsort(tab->arows, tab->nanoms, sizeof(*tab->arows), anomaly_cmp);
-        for (size_t i = 0; i < tab->nanoms; i++) {
-            const struct row *r = &tab->arows[i];
-            sf_buf_add(b, tab->anoms.data + r->off, r->len);
-            if (b->len >= FLUSH_AT) {
-                int rc = sf_buf_write(b, t->cfg.fd);
-                if (rc)
-                    return rc;
-            }
-        }
+        row_order(tab->arows, tab->nanoms, true, ord, tmp);
+        rc = put_rows(t, tab->arows, &tab->anoms, ord, tab->nanoms);
         if (tab->nanoms < t->nanoms)
             sf_buf_printf(b, "  ... and %llu more (--json lists them all)\n",
                           (unsigned long long)(t->nanoms - tab->nanoms));
         sf_buf_putc(b, '\n');
     }
-    if (tab->nrows)             /* qsort(NULL, 0, ...) is undefined */
-        qsort(tab->rows, tab->nrows, sizeof(*tab->rows), row_cmp);
     sf_buf_printf(b, "Flows (%llu):\n", (unsigned long long)t->shown_flows);
     if (tab->nrows)
         sf_buf_printf(b, "%5s  %-22s %-22s %-10s %-24s %11s %6s  %-6s %s\n",
                       "id", "client", "server", "handshake", "close",
                       "duration", "pkts", "zeek", "anomalies");
-    for (size_t i = 0; i < tab->nrows; i++) {  /* rows may be NULL */
-        const struct row *r = &tab->rows[i];
-        sf_buf_add(b, tab->rows_text.data + r->off, r->len);
-        if (b->len >= FLUSH_AT) {
-            int rc = sf_buf_write(b, t->cfg.fd);
-            if (rc)
-                return rc;
-        }
-    }
+    row_order(tab->rows, tab->nrows, false, ord, tmp);
+    if (!rc)
+        rc = put_rows(t, tab->rows, &tab->rows_text, ord, tab->nrows);
+    free(ord);
+    if (rc)
+        return rc;
     if (t->shown_flows > tab->nrows)
         sf_buf_printf(b, "  ... and %llu more flows, not kept for this table "
                       "(--json lists them all)\n",

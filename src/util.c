@@ -168,3 +168,34 @@ int sf_buf_write(struct sf_buf *b, int fd)
     sf_buf_reset(b);
     return 0;
 }
+
+void sf_sort_keyed(struct sf_keyed *a, struct sf_keyed *tmp, size_t n)
+{
+    uint64_t any = 0, all = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        any |= a[i].key;
+        all &= a[i].key;
+    }
+    uint64_t differ = any ^ all;        /* the bits some keys differ in */
+    struct sf_keyed *src = a, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        if (!(differ >> shift & 0xff))
+            continue;
+        size_t at[256] = { 0 };
+        for (size_t i = 0; i < n; i++)
+            at[src[i].key >> shift & 0xff]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 256; d++) {
+            size_t c = at[d];
+            at[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[at[src[i].key >> shift & 0xff]++] = src[i];
+        struct sf_keyed *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof(*a));
+}

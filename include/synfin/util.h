@@ -51,6 +51,19 @@ static inline uint64_t sf_add_sat(uint64_t a, uint64_t b)
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
+/* A 64-bit key and what it sorts (an index, a node number). */
+struct sf_keyed {
+    uint64_t key;
+    uint32_t tag;
+};
+
+/* Sorts a[0..n) by key, stably: equal keys keep their order, so sorting
+ * by a second key, then by the first, orders by both. An LSD radix sort,
+ * a byte a pass, passes over bytes every key shares skipped: linear, for
+ * the tables printed at the end of a run (qsort was serial time there).
+ * `tmp` has room for n entries. */
+void sf_sort_keyed(struct sf_keyed *a, struct sf_keyed *tmp, size_t n);
+
 /* Allocation that prints one line and aborts when memory runs out. */
 void *sf_xmalloc(size_t n);
 void *sf_xcalloc(size_t nmemb, size_t size);
