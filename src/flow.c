@@ -116,8 +116,10 @@ void sf_endpoint_format(const struct sf_flow *f, enum sf_side side,
                         struct sf_buf *out)
 {
     sf_addr_format(f->ipver, sf_flow_addr(f, side), out);
-    sf_buf_putc(out, '.');
-    sf_buf_putu(out, f->ep[side].port);
+    char *start = sf_buf_reserve(out, 6), *w = start;
+    *w++ = '.';
+    w = sf_put_u32(w, f->ep[side].port);
+    sf_buf_commit(out, (size_t)(w - start));
 }
 
 void sf_anomaly_format(const struct sf_flow *f, const struct sf_anomaly *a,

@@ -212,7 +212,11 @@ static void add_anomaly(struct lines *ls, struct sf_tdfmt_origin origin,
     r->off = b->len;
     sf_buf_puts(b, "  ");
     sf_tdfmt_render_time(ls->render, origin, a->ts_ns, b);
-    sf_buf_printf(b, "[%u] %s: ", f->id, sf_anomaly_name(a->type));
+    sf_buf_putc(b, '[');
+    sf_buf_putu(b, f->id);
+    sf_buf_puts(b, "] ");
+    sf_buf_puts(b, sf_anomaly_name(a->type));
+    sf_buf_puts(b, ": ");
     sf_anomaly_format(f, a, b);
     sf_buf_putc(b, '\n');
     r->len = (uint32_t)(b->len - r->off);

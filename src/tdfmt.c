@@ -692,11 +692,13 @@ void sf_tdfmt_format_addr(int ipver, const uint8_t *a, struct sf_buf *b)
         put_ip6(b, a);
         return;
     }
+    char *start = sf_buf_reserve(b, 15), *w = start;
     for (int i = 0; i < 4; i++) {
         if (i)
-            sf_buf_putc(b, '.');
-        sf_buf_putu(b, a[i]);
+            *w++ = '.';
+        w = sf_put_small(w, a[i]);
     }
+    sf_buf_commit(b, (size_t)(w - start));
 }
 
 static void put_hex(struct sf_buf *b, const uint8_t *p, size_t n)
