@@ -4,7 +4,8 @@
 # (peak memory under a cap, every eviction counted), and ten times the
 # packets of all-new flows costs about ten times the work, not a hundred
 # (instructions are not available everywhere, so user CPU time with a
-# generous factor).
+# generous factor); with more flows than the tables keep, the timeline
+# and -q print the same tables, the first 50000 rows and anomalies.
 #   resources.sh SYNFIN
 set -u
 synfin=$1
