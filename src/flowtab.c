@@ -56,13 +56,6 @@ struct node {
 /* README, "Memory": what a tracked flow costs, besides its hash slot */
 _Static_assert(sizeof(struct node) <= 240, "a node outgrew 240 bytes");
 
-/* A flow to act on, with the key it is taken in order of. */
-struct due {
-    uint64_t order;          /* touch (sweeps), flow id (flush) or due
-                              * time (rebase) */
-    uint32_t num;
-};
-
 struct tomb {
     uint64_t hash;           /* 4-tuple hash; 0 = empty */
     uint64_t closed_ns;
@@ -87,7 +80,11 @@ struct sf_flowtab {
                               * first tick: any clock is far from 0) */
     uint32_t wheel[WHEEL_SIZE];
     uint64_t wheel_from;     /* first bucket (absolute) not swept past */
-    struct due *due;         /* a sweep's due flows; all flows at flush */
+    /* flows to act on (tag: node number), keyed by the order they are
+     * taken in: touch (sweeps), flow id (flush) or due time (rebase).
+     * A sweep's due flows; all flows at flush. Then as many again: the
+     * sort's scratch */
+    struct sf_keyed *due;
     size_t cap_due;
     uint64_t now;
     struct tomb *tombs;
@@ -404,21 +401,20 @@ static uint64_t tomb_get(const struct sf_flowtab *ft, uint64_t h)
 
 /* ---- timers ---- */
 
-static int due_cmp(const void *a, const void *b)
-{
-    uint64_t x = ((const struct due *)a)->order;
-    uint64_t y = ((const struct due *)b)->order;
-    return x < y ? -1 : x > y;
-}
-
 static void due_push(struct sf_flowtab *ft, size_t *n_due, uint32_t i,
                      uint64_t order)
 {
     if (*n_due == ft->cap_due) {
         ft->cap_due = ft->cap_due ? ft->cap_due * 2 : 256;
-        ft->due = sf_xrealloc(ft->due, ft->cap_due * sizeof(*ft->due));
+        ft->due = sf_xrealloc(ft->due, 2 * ft->cap_due * sizeof(*ft->due));
     }
-    ft->due[(*n_due)++] = (struct due){ .order = order, .num = i };
+    ft->due[(*n_due)++] = (struct sf_keyed){ .key = order, .tag = i };
+}
+
+static void due_sort(struct sf_flowtab *ft, size_t n_due)
+{
+    if (n_due > 1)              /* else ft->due may be NULL */
+        sf_sort_keyed(ft->due, ft->due + ft->cap_due, n_due);
 }
 
 /* The earliest time a sweep may act on f: end it (idle, or finished and
@@ -478,7 +474,7 @@ static void due_rebase(struct sf_flowtab *ft)
     }
     ft->due_base = ft->now >> DUE_SHIFT << DUE_SHIFT;
     for (size_t k = 0; k < n; k++)
-        wheel_insert(ft, ft->due[k].num, ft->due[k].order);
+        wheel_insert(ft, ft->due[k].tag, ft->due[k].key);
 }
 
 static void wheel_insert(struct sf_flowtab *ft, uint32_t i, uint64_t due)
@@ -530,8 +526,7 @@ static size_t take_due(struct sf_flowtab *ft)
         }
     }
     ft->wheel_from = cur;   /* the current bucket is not all due yet */
-    if (n_due > 1)
-        qsort(ft->due, n_due, sizeof(*ft->due), due_cmp);
+    due_sort(ft, n_due);
     return n_due;
 }
 
@@ -646,7 +641,7 @@ int sf_flowtab_tick(struct sf_flowtab *ft, uint64_t now_ns,
     size_t n_due = take_due(ft);
     int rc = 0;
     for (size_t k = 0; k < n_due; k++) {
-        uint32_t i = ft->due[k].num;
+        uint32_t i = ft->due[k].tag;
         struct sf_flow *f = &N(ft, i)->flow;
         uint64_t quiet = ft->now - sf_flow_time(f, SF_T_LAST);
         if (rc == 0 && quiet >= ft->soonest) {
@@ -761,11 +756,10 @@ int sf_flowtab_flush(struct sf_flowtab *ft, uint64_t now_ns,
     size_t n = 0;
     for (uint32_t i = ft->age_head; i; i = N(ft, i)->age_next)
         due_push(ft, &n, i, N(ft, i)->flow.id);
-    if (n > 1)
-        qsort(ft->due, n, sizeof(*ft->due), due_cmp);
+    due_sort(ft, n);
     int rc = 0;
     for (size_t k = 0; k < n && rc == 0; k++)
-        rc = end_flow(ft, ft->due[k].num, SF_END_INPUT, sink);
+        rc = end_flow(ft, ft->due[k].tag, SF_END_INPUT, sink);
     return rc;
 }
 

@@ -59,9 +59,9 @@ struct sf_keyed {
 
 /* Sorts a[0..n) by key, stably: equal keys keep their order, so sorting
  * by a second key, then by the first, orders by both. An LSD radix sort,
- * a byte a pass, passes over bytes every key shares skipped: linear, for
- * the tables printed at the end of a run (qsort was serial time there).
- * `tmp` has room for n entries. */
+ * a byte a pass, passes over bytes every key shares skipped: linear.
+ * The timeline's tables at the end of a run (serial time there) and the
+ * flow table's due lists use it. `tmp` has room for n entries. */
 void sf_sort_keyed(struct sf_keyed *a, struct sf_keyed *tmp, size_t n);
 
 /* Allocation that prints one line and aborts when memory runs out. */
