@@ -6,7 +6,7 @@ set -u -o pipefail
 usage() {
     cat <<'EOF'
 usage: bench/run.sh [--packets N] [--flows N] [--concurrency N] [--runs R]
-                    [--seed S] [--quick] [--builddir DIR] [--with-tshark]
+                    [--seed S] [--quick] [--builddir DIR] [--no-peers]
                     [--keep] [--check] [--timeout SECS]
        bench/run.sh --scaling [--packets N] [--scaling-flows "N N ..."] [--runs R]
 
@@ -19,7 +19,8 @@ usage: bench/run.sh [--packets N] [--flows N] [--concurrency N] [--runs R]
   --seed S          gencap seed (default 1)
   --quick           smoke test: 20000 packets, 2000 flows, 1 round
   --builddir DIR    meson build directory (default: build)
-  --with-tshark     also time tshark -q -z conv,tcp
+  --no-peers        leave out tshark -q -z conv,tcp and tcptrace -n (by
+                    default timed too, when installed)
   --keep            keep the capture in bench/out/ for later runs
   --check           also diff synfin --plain output against tcpdump -nn
                     (a mismatch makes the exit status 4)
@@ -44,7 +45,7 @@ runs=""
 seed=1
 quick=0
 builddir=build
-with_tshark=0
+peers=1
 keep=0
 check=0
 tmo=600
@@ -76,7 +77,7 @@ while [ "$#" -gt 0 ]; do
         --timeout) need_arg "$@"; tmo=$2; shift 2 ;;
         --scaling-flows) need_arg "$@"; scaling_flows=$2; shift 2 ;;
         --quick) quick=1; shift ;;
-        --with-tshark) with_tshark=1; shift ;;
+        --no-peers) peers=0; shift ;;
         --keep) keep=1; shift ;;
         --check) check=1; shift ;;
         --scaling) scaling=1; shift ;;
@@ -287,9 +288,16 @@ label[synfin_json]="synfin --json"
 label[synfin_default]="synfin (timeline)"
 label[tcpdump]="tcpdump -nn"
 label[tshark]="tshark -q -z conv,tcp"
-if [ "$with_tshark" = 1 ]; then
-    keys+=(tshark)
+label[tcptrace]="tcptrace -n"
+# the peers: tools that report per connection, as -q does
+if [ "$peers" = 1 ]; then
+    keys+=(tshark tcptrace)
 fi
+# a tool's program, to tell "not installed" from a failed run
+declare -A prog
+prog[tcpdump]=tcpdump
+prog[tshark]=tshark
+prog[tcptrace]=tcptrace
 
 run_tool() {
     local key=$1 cap=$2
@@ -302,6 +310,7 @@ run_tool() {
         synfin_default) timed_run "$key" "$cap" "$synfin" -r "$cap" ;;
         tcpdump) timed_run "$key" "$cap" tcpdump -nn -r "$cap" ;;
         tshark) timed_run "$key" "$cap" tshark -q -z conv,tcp -r "$cap" ;;
+        tcptrace) timed_run "$key" "$cap" tcptrace -n "$cap" ;;
     esac
 }
 
@@ -369,6 +378,9 @@ npk=$(awk '{ print $2 }' "$tmp/count.out")
 log "== $runs round(s) over ${keys[*]}"
 for ((r = 1; r <= runs; r++)); do
     for k in "${keys[@]}"; do
+        if [ -n "${prog[$k]:-}" ] && ! command -v "${prog[$k]}" >/dev/null; then
+            continue            # reported as not installed
+        fi
         run_tool "$k" "$cap"
     done
     log "   round $r/$runs done"
@@ -394,16 +406,32 @@ for k in "${keys[@]}"; do
                 "$(fmt_rate "$npk" "$w")" "$(awk -v m="$m" 'BEGIN { print m / 1024 }')" "$xf"
             ;;
         timeout) printf '%-24s %10s\n' "${label[$k]}" ">$tmo s" ;;
+        skip) printf '%-24s %10s\n' "${label[$k]}" "not installed" ;;
         *) printf '%-24s %10s\n' "${label[$k]}" "n/a (exit ${s#fail:})" ;;
     esac
 done
 
-if [ "${st[synfin_plain]}" = ok ] && [ "${st[tcpdump]}" = ok ]; then
-    printf '\ntcpdump -nn / synfin --plain: %sx\n' \
-        "$(awk -v a="${wall[tcpdump]}" -v b="${wall[synfin_plain]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
-else
-    printf '\ntcpdump -nn / synfin --plain: n/a\n'
-fi
+# ratio A B: "A's time / B's time", or n/a unless both ran
+ratio() {
+    if [ "${st[$1]:-}" = ok ] && [ "${st[$2]:-}" = ok ]; then
+        awk -v a="${wall[$1]}" -v b="${wall[$2]}" \
+            'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'
+    else
+        echo n/a
+    fi
+}
+
+# the comparisons the targets name: tcpdump prints a line per packet, as
+# --plain and the timeline do; tshark's conversation table and tcptrace
+# report per connection, as -q does
+printf '\nratios (time of the first / time of the second; above 1: %s)\n' \
+    "synfin is faster"
+for pair in "tcpdump synfin_plain" "tcpdump synfin_default" \
+            "tshark synfin_q" "tcptrace synfin_q"; do
+    read -r a b <<<"$pair"
+    case " ${keys[*]} " in *" $a "*) ;; *) continue ;; esac
+    printf '  %-42s %s\n' "${label[$a]} / ${label[$b]}" "$(ratio "$a" "$b")"
+done
 
 if [ "$check" = 1 ]; then
     if [ "${st[synfin_plain]}" = ok ] && [ "${st[tcpdump]}" = ok ]; then
