@@ -194,6 +194,17 @@ static void put_cell(struct sf_buf *b, struct sf_buf *cell, size_t width,
     sf_buf_reset(cell);
 }
 
+/* A new row at the end of `*rows`, which holds n and has room for
+ * *cap. */
+static struct row *row_push(struct row **rows, size_t n, size_t *cap)
+{
+    if (n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *rows = sf_xrealloc(*rows, *cap * sizeof(**rows));
+    }
+    return &(*rows)[n];
+}
+
 /* The anomaly list is kept formatted, "TIME [ID] type: detail", one
  * line each, and sorted by time at the end. */
 static void add_anomaly(struct lines *ls, struct sf_tdfmt_origin origin,
@@ -201,12 +212,7 @@ static void add_anomaly(struct lines *ls, struct sf_tdfmt_origin origin,
 {
     struct tables *tab = &ls->tab;
     struct sf_buf *b = &tab->anoms;
-    if (tab->nanoms == tab->caparows) {
-        tab->caparows = tab->caparows ? tab->caparows * 2 : 64;
-        tab->arows =
-            sf_xrealloc(tab->arows, tab->caparows * sizeof(*tab->arows));
-    }
-    struct row *r = &tab->arows[tab->nanoms++];
+    struct row *r = row_push(&tab->arows, tab->nanoms++, &tab->caparows);
     r->id = f->id;
     r->ts_ns = a->ts_ns;
     r->off = b->len;
@@ -227,12 +233,10 @@ static void add_row(struct tables *tab, const struct sf_flow *f)
 {
     const struct sf_anomaly *an = sf_flow_an(f);
     size_t n_an = sf_flow_nan(f);
-    if (tab->nrows == tab->caprows) {
-        tab->caprows = tab->caprows ? tab->caprows * 2 : 64;
-        tab->rows = sf_xrealloc(tab->rows, tab->caprows * sizeof(*tab->rows));
-    }
     struct sf_buf *b = &tab->rows_text;
-    size_t off = b->len;
+    struct row *r = row_push(&tab->rows, tab->nrows++, &tab->caprows);
+    r->id = f->id;
+    r->off = b->len;
     struct sf_buf *cell = &tab->cell;
     sf_buf_putu(cell, f->id);
     put_cell(b, cell, 5, false);
@@ -268,10 +272,7 @@ static void add_row(struct tables *tab, const struct sf_flow *f)
         sf_buf_puts(b, sf_anomaly_name(an[i].type));
     }
     sf_buf_putc(b, '\n');
-    tab->rows[tab->nrows].id = f->id;
-    tab->rows[tab->nrows].off = off;
-    tab->rows[tab->nrows].len = (uint32_t)(b->len - off);
-    tab->nrows++;
+    r->len = (uint32_t)(b->len - r->off);
 }
 
 /* What on_flow_end decided to keep of `f`, formatted. */
